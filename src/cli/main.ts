@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { startGateway } from '../app/start-gateway.js';
+import { ConfigError, loadConfig } from '../config/load-config.js';
+import { createLogger } from '../logging/logger.js';
+import { startSimulator } from '../sim/index.js';
+
+const USAGE = `Usage: switchyard <command> [options]
+
+Commands:
+  serve [--config FILE] [--port N] [--host H]   run the gateway (default command)
+  sim [--port N] [--host H]                     run the provider simulator
+  help                                          show this text
+
+The configuration is --config, else $SWITCHYARD_CONFIG, else ./switchyard.yaml,
+else the embedded default (demo mode when no provider key is set).
+`;
+
+/** Exit codes: 0 ok, 1 runtime failure, 2 bad usage or invalid configuration. */
+async function main(argv: string[]): Promise<number> {
+  const [command = 'serve', ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'sim':
+      return sim(rest);
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      process.stderr.write(`switchyard: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function serve(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+  });
+  let loaded;
+  try {
+    loaded = loadConfig(values.config ? { path: values.config } : {});
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`switchyard: invalid configuration: ${error.message}\n`);
+    return 2;
+  }
+  const { config } = loaded;
+  if (values.host) config.server.host = values.host;
+  const port = values.port === undefined ? undefined : parsePort(values.port);
+  if (port === null) return 2;
+  const logger = createLogger({ level: config.logging.level });
+  logger.info(
+    { source: loaded.source, skipped_providers: loaded.skippedProviders },
+    'configuration loaded',
+  );
+  const gateway = await startGateway({ config, logger, ...(port !== undefined ? { port } : {}) });
+  await untilSignal();
+  logger.info('shutting down');
+  await gateway.close();
+  return 0;
+}
+
+async function sim(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: 'string' }, host: { type: 'string' } },
+  });
+  const port = values.port === undefined ? 8090 : parsePort(values.port);
+  if (port === null) return 2;
+  const logger = createLogger();
+  const simulator = await startSimulator({ host: values.host ?? '127.0.0.1', port, logger });
+  logger.info(
+    { url: simulator.url, openai_base_url: `${simulator.url}/v1` },
+    'provider simulator listening',
+  );
+  await untilSignal();
+  await simulator.close();
+  return 0;
+}
+
+function parsePort(text: string): number | null {
+  const port = Number(text);
+  if (Number.isInteger(port) && port >= 0 && port <= 65535) return port;
+  process.stderr.write(`switchyard: --port must be a port number, got "${text}"\n`);
+  return null;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`switchyard: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,321 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { DEFAULT_PRICES, DEFAULT_PRICES_AS_OF } from '../cost/default-prices.js';
+import { checkPrice, type ModelPrice } from '../cost/price-table.js';
+import { CONFIG_SCHEMA } from './config-schema.js';
+import type { DeploymentConfig, GatewayConfig, ProviderConfig } from './config-types.js';
+import { DEFAULT_CONFIG_YAML } from './default-config.js';
+import { expandEnv } from './expand-env.js';
+
+/** A configuration that cannot run; `path` names the offending key. */
+export class ConfigError extends Error {
+  readonly path: string;
+  readonly code = 'invalid_config';
+
+  constructor(path: string, message: string) {
+    super(path ? `${path}: ${message}` : message);
+    this.name = 'ConfigError';
+    this.path = path;
+  }
+}
+
+/** The package root, where the shipped contracts directory lives. */
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface LoadConfigOptions {
+  /** An explicit file (`--config`); missing is then an error. */
+  path?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export interface LoadedConfig {
+  config: GatewayConfig;
+  /** The file read, or `embedded default`. */
+  source: string;
+  /** Providers left out because their key expanded to nothing. */
+  skippedProviders: string[];
+}
+
+/**
+ * Reads, expands, validates and normalises the configuration: the explicit
+ * path, else `SWITCHYARD_CONFIG`, else `switchyard.yaml` in the working
+ * directory, else the embedded default. Throws `ConfigError` naming the key.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const explicit = options.path ?? env.SWITCHYARD_CONFIG;
+  const candidate = explicit ? resolve(cwd, explicit) : resolve(cwd, 'switchyard.yaml');
+
+  if (explicit && !existsSync(candidate)) {
+    throw new ConfigError('', `configuration file ${candidate} does not exist`);
+  }
+  if (existsSync(candidate)) {
+    const text = readFileSync(candidate, 'utf8');
+    return parseConfig(text, { env, baseDir: dirname(candidate), source: candidate });
+  }
+  return parseConfig(DEFAULT_CONFIG_YAML, {
+    env,
+    baseDir: PACKAGE_ROOT,
+    source: 'embedded default',
+  });
+}
+
+export interface ParseConfigOptions {
+  env: NodeJS.ProcessEnv;
+  /** Relative paths in the file (contracts_dir) resolve against this. */
+  baseDir: string;
+  source: string;
+}
+
+export function parseConfig(text: string, options: ParseConfigOptions): LoadedConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    const where = error instanceof YAMLParseError ? ` at line ${error.linePos?.[0]?.line}` : '';
+    throw new ConfigError('', `not valid YAML${where}: ${(error as Error).message}`);
+  }
+  const expanded = expandEnv(raw, options.env);
+  checkShape(expanded);
+  return normalise(expanded as RawConfig, options);
+}
+
+let validateShape: ReturnType<Ajv['compile']> | undefined;
+
+function checkShape(raw: unknown): void {
+  validateShape ??= new Ajv({ allErrors: false, strict: false }).compile(CONFIG_SCHEMA);
+  if (validateShape(raw)) return;
+  const error = validateShape.errors?.[0];
+  if (!error) throw new ConfigError('', 'invalid configuration');
+  throw new ConfigError(keyPath(error), describe(error));
+}
+
+/** `/tiers/cheap/0/provider` → `tiers.cheap[0].provider`. */
+export function keyPath(error: ErrorObject): string {
+  const segments = error.instancePath.split('/').slice(1).map(unescapePointer);
+  if (error.keyword === 'required') segments.push(String(error.params.missingProperty));
+  if (error.keyword === 'additionalProperties') {
+    segments.push(String(error.params.additionalProperty));
+  }
+  let path = '';
+  for (const segment of segments) {
+    if (/^\d+$/.test(segment)) path += `[${segment}]`;
+    else path += path ? `.${segment}` : segment;
+  }
+  return path || '(root)';
+}
+
+function unescapePointer(segment: string): string {
+  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+function describe(error: ErrorObject): string {
+  if (error.keyword === 'required') return 'is required';
+  if (error.keyword === 'additionalProperties') return 'is not a known setting';
+  if (error.keyword === 'enum') {
+    return `must be one of ${(error.params.allowedValues as unknown[]).join(', ')}`;
+  }
+  return error.message ?? 'is invalid';
+}
+
+interface RawDeployment {
+  provider: string;
+  model: string;
+  context_window?: number;
+}
+
+interface RawProvider {
+  kind: 'openai' | 'anthropic';
+  base_url: string;
+  api_key?: string;
+  forward_headers?: string[];
+  json_schema?: boolean;
+  timeouts?: { connect_ms?: number; first_byte_ms?: number; total_ms?: number };
+  pool?: { connections?: number; keep_alive_timeout_ms?: number };
+}
+
+interface RawPrice {
+  input_per_million_usd: number;
+  output_per_million_usd: number;
+  cached_input_per_million_usd?: number;
+  cache_write_per_million_usd?: number;
+  context_window?: number;
+  reasoning?: boolean;
+}
+
+interface RawConfig {
+  server?: { host?: string; port?: number; body_limit_bytes?: number; region?: string };
+  providers: Record<string, RawProvider>;
+  tiers: Record<string, RawDeployment[]>;
+  tier_order?: string[];
+  default_tier?: string;
+  task_types?: Record<string, string>;
+  retry?: { max_retries?: number; base_delay_ms?: number; max_delay_ms?: number };
+  deadline_ms?: number;
+  max_output_tokens?: number;
+  cost?: { max_cost_usd_per_request?: number };
+  contracts_dir?: string;
+  prices?: { as_of?: string; models?: Record<string, RawPrice> };
+  logging?: { level?: string };
+  demo?: 'auto' | boolean;
+}
+
+function normalise(raw: RawConfig, options: ParseConfigOptions): LoadedConfig {
+  const prices = normalisePrices(raw.prices);
+  const { providers, skipped } = normaliseProviders(raw.providers);
+  const tierOrder = raw.tier_order ?? Object.keys(raw.tiers);
+  checkTierOrder(tierOrder, raw.tiers);
+
+  const allTiers: Record<string, DeploymentConfig[]> = {};
+  for (const [tier, deployments] of Object.entries(raw.tiers)) {
+    allTiers[tier] = normaliseTier({ tier, deployments, providers, prices });
+  }
+  const defaultTier = raw.default_tier ?? (allTiers.mid ? 'mid' : tierOrder[0]!);
+  if (!allTiers[defaultTier])
+    throw new ConfigError('default_tier', `unknown tier "${defaultTier}"`);
+  const taskTypes = raw.task_types ?? {};
+  for (const [taskType, tier] of Object.entries(taskTypes)) {
+    if (!allTiers[tier]) throw new ConfigError(`task_types.${taskType}`, `unknown tier "${tier}"`);
+  }
+
+  const demoSetting = raw.demo ?? 'auto';
+  // Outside demo mode, deployments of providers without a key are left out.
+  const keyed: Record<string, DeploymentConfig[]> = {};
+  for (const [tier, list] of Object.entries(allTiers)) {
+    keyed[tier] = list.filter((d) => !skipped.includes(d.provider));
+  }
+  const usable = Object.values(keyed).some((list) => list.length > 0);
+  if (!usable && demoSetting === false) {
+    throw new ConfigError('providers', 'no provider has an API key and demo mode is off');
+  }
+  const demo = demoSetting === true || (demoSetting === 'auto' && !usable);
+  const retry = {
+    maxRetries: raw.retry?.max_retries ?? 2,
+    baseDelayMs: raw.retry?.base_delay_ms ?? 500,
+    maxDelayMs: raw.retry?.max_delay_ms ?? 8000,
+  };
+  const config: GatewayConfig = {
+    server: {
+      host: raw.server?.host ?? '127.0.0.1',
+      port: raw.server?.port ?? 8080,
+      bodyLimitBytes: raw.server?.body_limit_bytes ?? 1024 * 1024,
+      region: raw.server?.region ?? options.env.AWS_REGION ?? 'us-east-1',
+    },
+    providers,
+    tiers: demo ? allTiers : keyed,
+    tierOrder,
+    defaultTier,
+    taskTypes,
+    retry,
+    deadlineMs: raw.deadline_ms ?? 30_000,
+    maxOutputTokens: raw.max_output_tokens ?? 512,
+    cost: { maxCostUsdPerRequest: raw.cost?.max_cost_usd_per_request ?? 0.05 },
+    contractsDir: resolve(options.baseDir, raw.contracts_dir ?? './contracts'),
+    prices,
+    logging: { level: raw.logging?.level ?? 'info' },
+    demo,
+  };
+  return { config, source: options.source, skippedProviders: skipped };
+}
+
+function normaliseProviders(raw: Record<string, RawProvider>): {
+  providers: Record<string, ProviderConfig>;
+  skipped: string[];
+} {
+  const providers: Record<string, ProviderConfig> = {};
+  const skipped: string[] = [];
+  for (const [name, p] of Object.entries(raw)) {
+    // A key written but expanded to nothing means "not configured here".
+    if (p.api_key !== undefined && p.api_key.trim() === '') {
+      skipped.push(name);
+    }
+    providers[name] = {
+      name,
+      kind: p.kind,
+      baseUrl: p.base_url.replace(/\/+$/, ''),
+      apiKey: p.api_key?.trim() || undefined,
+      forwardHeaders: (p.forward_headers ?? []).map((h) => h.toLowerCase()),
+      timeouts: {
+        connectMs: p.timeouts?.connect_ms ?? 5_000,
+        firstByteMs: p.timeouts?.first_byte_ms ?? 60_000,
+        totalMs: p.timeouts?.total_ms ?? 120_000,
+      },
+      pool: {
+        connections: p.pool?.connections ?? 100,
+        keepAliveTimeoutMs: p.pool?.keep_alive_timeout_ms ?? 4_000,
+      },
+      jsonSchema: p.json_schema ?? p.kind === 'openai',
+    };
+  }
+  return { providers, skipped };
+}
+
+function normaliseTier(options: {
+  tier: string;
+  deployments: RawDeployment[];
+  providers: Record<string, ProviderConfig>;
+  prices: GatewayConfig['prices'];
+}): DeploymentConfig[] {
+  const { tier, deployments, providers, prices } = options;
+  const result: DeploymentConfig[] = [];
+  deployments.forEach((d, index) => {
+    const path = `tiers.${tier}[${index}]`;
+    if (!providers[d.provider]) {
+      throw new ConfigError(`${path}.provider`, `unknown provider "${d.provider}"`);
+    }
+    if (!prices.models[d.model]) {
+      throw new ConfigError(
+        `${path}.model`,
+        `no price for "${d.model}"; add it under prices.models`,
+      );
+    }
+    result.push({
+      id: `${tier}/${d.provider}/${d.model}`,
+      tier,
+      provider: d.provider,
+      model: d.model,
+      contextWindow: d.context_window ?? prices.models[d.model]?.contextWindow,
+    });
+  });
+  return result;
+}
+
+function checkTierOrder(order: string[], tiers: Record<string, RawDeployment[]>): void {
+  order.forEach((tier, index) => {
+    if (!tiers[tier]) throw new ConfigError(`tier_order[${index}]`, `unknown tier "${tier}"`);
+  });
+  for (const tier of Object.keys(tiers)) {
+    if (!order.includes(tier)) throw new ConfigError('tier_order', `does not list tier "${tier}"`);
+  }
+}
+
+function normalisePrices(raw: RawConfig['prices']): GatewayConfig['prices'] {
+  const models: Record<string, ModelPrice> = { ...DEFAULT_PRICES };
+  for (const [model, p] of Object.entries(raw?.models ?? {})) {
+    const price: ModelPrice = {
+      inputPerMillionUsd: p.input_per_million_usd,
+      cachedInputPerMillionUsd: p.cached_input_per_million_usd ?? p.input_per_million_usd,
+      cacheWritePerMillionUsd: p.cache_write_per_million_usd ?? p.input_per_million_usd,
+      outputPerMillionUsd: p.output_per_million_usd,
+      contextWindow: p.context_window,
+      reasoning: p.reasoning ?? false,
+    };
+    const problem = checkPrice(price);
+    if (problem) {
+      throw new ConfigError(`prices.models.${model}.${snake(problem.field)}`, problem.message);
+    }
+    models[model] = price;
+  }
+  return { asOf: raw?.as_of ?? DEFAULT_PRICES_AS_OF, models };
+}
+
+function snake(field: string): string {
+  return field
+    .replace(/PerMillionUsd$/, '_per_million_usd')
+    .replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}

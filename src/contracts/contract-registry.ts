@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
+import type { JsonSchema } from '../providers/types.js';
+import { compileSchema, type CompiledContract } from './compile-schema.js';
+
+const CONTRACT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const INLINE_CACHE_SIZE = 256;
+
+/**
+ * Named contracts from the contracts directory, compiled once at start-up,
+ * and inline schemas compiled on first sight and kept by content hash, so no
+ * request pays for schema compilation twice.
+ */
+export class ContractRegistry {
+  readonly #named = new Map<string, CompiledContract>();
+  readonly #inline = new Map<string, CompiledContract>();
+
+  /** Loads every `*.json`, `*.yaml` and `*.yml` file of `dir`; the file name is the contract name. */
+  static fromDirectory(dir: string): ContractRegistry {
+    const registry = new ContractRegistry();
+    if (!existsSync(dir)) return registry;
+    for (const file of readdirSync(dir).sort()) {
+      const ext = extname(file);
+      if (!['.json', '.yaml', '.yml'].includes(ext)) continue;
+      const name = basename(file, ext);
+      const text = readFileSync(join(dir, file), 'utf8');
+      const schema = (ext === '.json' ? JSON.parse(text) : parseYaml(text)) as JsonSchema;
+      registry.add(name, schema);
+    }
+    return registry;
+  }
+
+  add(name: string, schema: JsonSchema): CompiledContract {
+    if (!CONTRACT_NAME.test(name)) throw new Error(`contract name "${name}" is not allowed`);
+    const compiled = compileSchema(name, schema);
+    this.#named.set(name, compiled);
+    return compiled;
+  }
+
+  names(): string[] {
+    return [...this.#named.keys()];
+  }
+
+  /** A named contract; 404 when there is none by that name. */
+  get(name: string): CompiledContract {
+    if (!CONTRACT_NAME.test(name)) {
+      throw invalidRequest('contract', 'must match ^[A-Za-z0-9_-]{1,64}$');
+    }
+    const contract = this.#named.get(name);
+    if (!contract) {
+      throw new GatewayError('not_found', `contract: no contract named "${name}"`, {
+        details: { field: 'contract' },
+      });
+    }
+    return contract;
+  }
+
+  /** An inline schema from a request; 400 naming `field` when Ajv rejects it. */
+  inline(schema: unknown, field: string): CompiledContract {
+    if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+      throw invalidRequest(field, 'must be a JSON Schema object');
+    }
+    const hash = createHash('sha256').update(JSON.stringify(schema)).digest('hex');
+    const cached = this.#inline.get(hash);
+    if (cached) return cached;
+    let compiled: CompiledContract;
+    try {
+      compiled = compileSchema(`inline_${hash.slice(0, 12)}`, schema as JsonSchema);
+    } catch (error) {
+      throw invalidRequest(field, `is not a valid JSON Schema: ${(error as Error).message}`);
+    }
+    if (this.#inline.size >= INLINE_CACHE_SIZE) {
+      // Drop the oldest entry; Map keeps insertion order.
+      this.#inline.delete(this.#inline.keys().next().value!);
+    }
+    this.#inline.set(hash, compiled);
+    return compiled;
+  }
+}
+
+/** A stable hash of a schema's content, for cache keys and audit records. */
+export function schemaHash(schema: JsonSchema): string {
+  return createHash('sha256').update(JSON.stringify(schema)).digest('hex');
+}

@@ -1,0 +1,75 @@
+import type { Failure } from './types.js';
+import type { RawResponse } from './post-json.js';
+
+export interface ErrorBody {
+  message: string;
+  type?: string;
+  code?: string;
+}
+
+/**
+ * Turns a non-2xx upstream answer into a typed failure. Which errors are worth
+ * another try follows the providers' own guidance: 408, 409, 429, 5xx and
+ * Anthropic's 529 are transient; an HTML body (a proxy or load balancer page
+ * rather than the API) is treated as transient whatever its status.
+ */
+export function classifyHttpError(response: RawResponse, body: ErrorBody | undefined): Failure {
+  const { status, headers, latencyMs } = response;
+  const base = { kind: 'failure' as const, status, headers, latencyMs };
+  const message = body?.message ?? `upstream answered ${status} with a non-JSON body`;
+
+  if (!body) return { ...base, reason: 'bad_response', retryable: true, message };
+  if (status === 429) {
+    const tooLarge = /request too large|larger than|exceeds? the (rate )?limit/i.test(message);
+    return {
+      ...base,
+      reason: 'rate_limited',
+      retryable: true,
+      message,
+      ...(tooLarge ? { requestTooLarge: true } : {}),
+    };
+  }
+  if (status === 529 || body.type === 'overloaded_error') {
+    return { ...base, reason: 'overloaded', retryable: true, message };
+  }
+  if (status === 408 || status === 409 || status >= 500) {
+    return {
+      ...base,
+      reason: status === 408 ? 'timeout' : 'server_error',
+      retryable: true,
+      message,
+    };
+  }
+  if (isContextLengthError(body)) {
+    return { ...base, reason: 'context_length', retryable: false, message };
+  }
+  if (status === 401 || status === 403)
+    return { ...base, reason: 'auth', retryable: false, message };
+  if (status === 404) return { ...base, reason: 'not_found', retryable: false, message };
+  return { ...base, reason: 'invalid_request', retryable: false, message };
+}
+
+function isContextLengthError(body: ErrorBody): boolean {
+  if (body.code === 'context_length_exceeded') return true;
+  return /context length|context window|prompt is too long|maximum context/i.test(body.message);
+}
+
+/** Reads `{ error: { message, type, code } }` (both providers use this nesting). */
+export function parseErrorBody(response: RawResponse): ErrorBody | undefined {
+  const type = response.headers['content-type'] ?? '';
+  if (type.includes('text/html') || /^\s*</.test(response.text)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(response.text);
+  } catch {
+    return undefined;
+  }
+  const error = (parsed as { error?: unknown } | null)?.error;
+  if (!error || typeof error !== 'object') return undefined;
+  const e = error as Record<string, unknown>;
+  return {
+    message: typeof e.message === 'string' ? e.message : 'upstream error',
+    ...(typeof e.type === 'string' ? { type: e.type } : {}),
+    ...(typeof e.code === 'string' ? { code: e.code } : {}),
+  };
+}

@@ -1,0 +1,102 @@
+import type { Dispatcher } from 'undici';
+import type { AttemptTimeouts, Failure } from './types.js';
+
+export interface PostJsonOptions {
+  dispatcher: Dispatcher;
+  url: string;
+  headers: Record<string, string>;
+  body: unknown;
+  timeouts: AttemptTimeouts;
+  signal: AbortSignal;
+  now: () => number;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+  latencyMs: number;
+}
+
+/**
+ * POSTs a JSON body through a pooled dispatcher and reads the whole answer.
+ * Never throws for network trouble: a dropped socket, a timeout or an abort
+ * comes back as a `Failure`, so the engine can record it and move on.
+ */
+export async function postJson(options: PostJsonOptions): Promise<RawResponse | Failure> {
+  const { dispatcher, url, timeouts, now } = options;
+  const started = now();
+  const totalTimeout = AbortSignal.timeout(timeouts.totalMs);
+  const signal = AbortSignal.any([options.signal, totalTimeout]);
+  const target = new URL(url);
+  try {
+    const response = await dispatcher.request({
+      origin: target.origin,
+      path: target.pathname + target.search,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...options.headers },
+      body: JSON.stringify(options.body),
+      signal,
+      headersTimeout: timeouts.firstByteMs,
+    });
+    const text = await response.body.text();
+    return {
+      status: response.statusCode,
+      headers: flattenHeaders(response.headers),
+      text,
+      latencyMs: now() - started,
+    };
+  } catch (error) {
+    return networkFailure({
+      error,
+      latencyMs: now() - started,
+      clientAborted: options.signal.aborted,
+      timedOut: totalTimeout.aborted,
+    });
+  }
+}
+
+export function flattenHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+/** Maps an error thrown by undici (or an abort) to a typed failure. */
+export function networkFailure(options: {
+  error: unknown;
+  latencyMs: number;
+  clientAborted: boolean;
+  timedOut: boolean;
+}): Failure {
+  const { error, latencyMs } = options;
+  const code = (error as { code?: unknown }).code;
+  const base = { kind: 'failure' as const, headers: {}, latencyMs };
+  if (options.clientAborted) {
+    // The caller gave up (client gone, or the request deadline passed); the
+    // engine decides which, since it owns the deadline.
+    return { ...base, reason: 'aborted', retryable: false, message: 'attempt aborted' };
+  }
+  if (options.timedOut || (typeof code === 'string' && TIMEOUT_CODES.has(code))) {
+    const which = typeof code === 'string' ? ` (${code})` : '';
+    return { ...base, reason: 'timeout', retryable: true, message: `upstream timed out${which}` };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    ...base,
+    reason: 'connection',
+    retryable: true,
+    message: `connection failed: ${typeof code === 'string' ? `${code} ` : ''}${message}`,
+  };
+}

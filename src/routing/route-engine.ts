@@ -1,0 +1,516 @@
+import type { DeploymentConfig, GatewayConfig } from '../config/config-types.js';
+import type { CompiledContract, ValidationIssue } from '../contracts/compile-schema.js';
+import { countMessageTokens, countTokens } from '../cost/count-tokens.js';
+import { costOfUsage, roundUsd, worstCaseCostUsd } from '../cost/price-table.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type {
+  AttemptResult,
+  ChatMessage,
+  Completion,
+  Failure,
+  ProviderClient,
+  Usage,
+} from '../providers/types.js';
+import { fullJitterDelayMs } from '../resilience/backoff.js';
+import { parseRetryHintMs } from '../resilience/retry-hint.js';
+import type { Clock } from '../util/clock.js';
+import type { AttemptOutcome, AttemptRecord } from './attempt.js';
+import { openGate, type DeploymentGate } from './deployment-gate.js';
+import { describeIssues, judgeCompletion, type Judgement } from './judge-completion.js';
+import { deploymentsOf, escalationTiers, type RoutePlan } from './route-plan.js';
+
+/** One routed request, already validated and normalised by the server. */
+export interface RouteJob {
+  requestId: string;
+  taskType: string;
+  plan: RoutePlan;
+  messages: ChatMessage[];
+  /** The output contract; absent for plain chat completions. */
+  contract?: CompiledContract | undefined;
+  /** The cap for this request: the configured one, or lower if asked. */
+  maxCostUsd: number;
+  maxTokens: number;
+  temperature?: number | undefined;
+  sampling?: Record<string, unknown> | undefined;
+  /** Client headers to pass upstream (only those a provider allows). */
+  forwardHeaders?: Record<string, string> | undefined;
+  /** Aborts when the client goes away. */
+  signal: AbortSignal;
+}
+
+export interface RouteSuccess {
+  ok: true;
+  deployment: DeploymentConfig;
+  /** The validated payload when there is a contract. */
+  payload: unknown;
+  text: string;
+  repaired: boolean;
+  finishReason: Completion['finishReason'];
+  usage: Usage | null;
+  attempts: AttemptRecord[];
+  costUsd: number;
+}
+
+export interface RouteFailure {
+  ok: false;
+  error: GatewayError;
+  attempts: AttemptRecord[];
+  costUsd: number;
+}
+
+export type RouteResult = RouteSuccess | RouteFailure;
+
+export interface RouteEngineOptions {
+  config: GatewayConfig;
+  providers: Map<string, ProviderClient>;
+  clock: Clock;
+  gate?: DeploymentGate;
+}
+
+const MAX_ATTEMPTS = 12;
+const OUTPUT_EXCERPT_CHARS = 2000;
+
+/** Mutable state of one request's walk through its candidate deployments. */
+interface Walk {
+  job: JobContext;
+  tiers: string[];
+  tierIndex: number;
+  retriesLeft: number;
+  reaskUsed: boolean;
+  /** Deployments this request must not use again (non-retryable, cooled). */
+  excluded: Set<string>;
+  tried: Set<string>;
+  /** Context window the next deployment must exceed, after a context error. */
+  minContextWindow: number;
+  messages: ChatMessage[];
+  attempts: AttemptRecord[];
+  spentUsd: number;
+  lastError: GatewayError | undefined;
+  costCapHit: boolean;
+}
+
+interface JobContext extends RouteJob {
+  deadlineAtMs: number;
+  deadlineSignal: AbortSignal;
+}
+
+/**
+ * The request path: pick a deployment, check the cost cap, make the attempt,
+ * judge it, and decide what comes next (done, retry, re-ask, give up). Every
+ * attempt's outcome is kept for the envelope and the audit log.
+ */
+export class RouteEngine {
+  readonly #config: GatewayConfig;
+  readonly #providers: Map<string, ProviderClient>;
+  readonly #clock: Clock;
+  readonly #gate: DeploymentGate;
+
+  constructor(options: RouteEngineOptions) {
+    this.#config = options.config;
+    this.#providers = options.providers;
+    this.#clock = options.clock;
+    this.#gate = options.gate ?? openGate;
+  }
+
+  async route(job: RouteJob): Promise<RouteResult> {
+    const deadlineSignal = AbortSignal.any([
+      job.signal,
+      AbortSignal.timeout(this.#config.deadlineMs),
+    ]);
+    const walk: Walk = {
+      job: { ...job, deadlineAtMs: this.#clock.now() + this.#config.deadlineMs, deadlineSignal },
+      tiers: job.plan.pinnedModel
+        ? [job.plan.startTier]
+        : escalationTiers(this.#config, job.plan.startTier),
+      tierIndex: 0,
+      retriesLeft: this.#config.retry.maxRetries,
+      reaskUsed: false,
+      excluded: new Set(),
+      tried: new Set(),
+      minContextWindow: 0,
+      messages: job.messages,
+      attempts: [],
+      spentUsd: 0,
+      lastError: undefined,
+      costCapHit: false,
+    };
+    while (walk.attempts.length < MAX_ATTEMPTS) {
+      const step = await this.#step(walk);
+      if (step) return step;
+    }
+    return this.#giveUp(walk);
+  }
+
+  /** One pass of the loop; a result ends the request, undefined goes on. */
+  async #step(walk: Walk): Promise<RouteResult | undefined> {
+    if (walk.job.signal.aborted) return this.#fail(walk, clientGone());
+    const deployment = this.#pickDeployment(walk);
+    if (!deployment) return this.#giveUp(walk);
+
+    const provider = this.#providers.get(deployment.provider);
+    if (!provider) throw new Error(`no client for provider ${deployment.provider}`);
+    const estimatedTokens = countMessageTokens(walk.messages);
+    if (!this.#withinCap(walk, deployment, estimatedTokens)) return undefined;
+
+    const admission = await this.#gate.admit(deployment, {
+      estimatedTokens: estimatedTokens + walk.job.maxTokens,
+      signal: walk.job.deadlineSignal,
+    });
+    if (!admission.ok) {
+      walk.excluded.add(deployment.id);
+      return undefined;
+    }
+    walk.tried.add(deployment.id);
+    let result: AttemptResult;
+    try {
+      result = await provider.complete(this.#request(walk, deployment));
+    } finally {
+      admission.release();
+    }
+    if (result.kind === 'failure') return this.#afterFailure(walk, { deployment, failure: result });
+    return this.#afterCompletion(walk, { deployment, completion: result, estimatedTokens });
+  }
+
+  /** The first usable deployment of the current tier, else of heavier tiers. */
+  #pickDeployment(walk: Walk): DeploymentConfig | undefined {
+    for (let t = walk.tierIndex; t < walk.tiers.length; t++) {
+      const candidates = deploymentsOf(this.#config, {
+        tier: walk.tiers[t]!,
+        pinnedModel: walk.job.plan.pinnedModel,
+      }).filter((d) => !walk.excluded.has(d.id) && this.#fitsContext(walk, d));
+      // Prefer a deployment this request has not tried yet.
+      const pick = candidates.find((d) => !walk.tried.has(d.id)) ?? candidates[0];
+      if (pick) {
+        walk.tierIndex = t;
+        return pick;
+      }
+    }
+    return undefined;
+  }
+
+  #fitsContext(walk: Walk, deployment: DeploymentConfig): boolean {
+    if (walk.minContextWindow === 0) return true;
+    return (deployment.contextWindow ?? 0) > walk.minContextWindow;
+  }
+
+  /**
+   * The worst this attempt can cost must fit in what is left of the cap;
+   * otherwise the attempt is not made and the deployment is passed over.
+   */
+  #withinCap(walk: Walk, deployment: DeploymentConfig, estimatedTokens: number): boolean {
+    const price = this.#config.prices.models[deployment.model]!;
+    const worstUsd = worstCaseCostUsd({
+      estimatedInputTokens: estimatedTokens,
+      maxOutputTokens: walk.job.maxTokens,
+      price,
+    });
+    if (walk.spentUsd + worstUsd <= walk.job.maxCostUsd) return true;
+    walk.costCapHit = true;
+    walk.excluded.add(deployment.id);
+    walk.attempts.push({
+      ...this.#base(deployment),
+      outcome: 'skipped_cost_cap',
+      latencyMs: 0,
+      costUsd: 0,
+      costEstimated: false,
+      usage: null,
+      error:
+        `worst case $${worstUsd} would take the request past its cap of ` +
+        `$${walk.job.maxCostUsd} ($${roundUsd(walk.spentUsd)} spent)`,
+    });
+    return false;
+  }
+
+  #request(walk: Walk, deployment: DeploymentConfig) {
+    const provider = this.#config.providers[deployment.provider]!;
+    const { job } = walk;
+    const forward: Record<string, string> = {};
+    for (const name of provider.forwardHeaders) {
+      const value = job.forwardHeaders?.[name];
+      if (value !== undefined) forward[name] = value;
+    }
+    return {
+      model: deployment.model,
+      messages: walk.messages,
+      ...(job.contract
+        ? {
+            structuredOutput: {
+              name: job.contract.name,
+              schema: job.contract.schema,
+              strict: job.contract.strict,
+            },
+          }
+        : {}),
+      maxTokens: job.maxTokens,
+      temperature: job.temperature,
+      sampling: job.sampling,
+      timeouts: provider.timeouts,
+      signal: job.deadlineSignal,
+      headers: forward,
+    };
+  }
+
+  async #afterCompletion(
+    walk: Walk,
+    options: { deployment: DeploymentConfig; completion: Completion; estimatedTokens: number },
+  ): Promise<RouteResult | undefined> {
+    const { deployment, completion } = options;
+    const { costUsd, costEstimated } = this.#priceCompletion(options);
+    walk.spentUsd = roundUsd(walk.spentUsd + costUsd);
+    const judgement: Judgement = walk.job.contract
+      ? judgeCompletion(completion, walk.job.contract)
+      : plainJudgement(completion);
+    const outcome: AttemptOutcome = judgement.kind === 'valid' ? 'success' : judgement.kind;
+    walk.attempts.push({
+      ...this.#base(deployment),
+      outcome,
+      latencyMs: completion.latencyMs,
+      costUsd,
+      costEstimated,
+      usage: completion.usage,
+      ...(judgement.kind === 'valid' ? {} : { error: judgementMessage(judgement) }),
+    });
+    // A model that answers, even wrongly, is a healthy deployment.
+    await this.#gate.record(deployment, {
+      outcome,
+      countsAgainstDeployment: false,
+      headers: completion.headers,
+    });
+
+    if (judgement.kind === 'valid') {
+      return {
+        ok: true,
+        deployment,
+        payload: judgement.payload,
+        text: completion.text,
+        repaired: judgement.repaired,
+        finishReason: completion.finishReason,
+        usage: completion.usage,
+        attempts: walk.attempts,
+        costUsd: walk.spentUsd,
+      };
+    }
+    if (judgement.kind === 'refusal') {
+      return this.#fail(walk, new GatewayError('refusal', judgement.message));
+    }
+    return this.#reask(walk, { deployment, completion, judgement });
+  }
+
+  /**
+   * One more chance for output that did not validate: the next heavier tier
+   * (or the same one at the top) sees the errors and its earlier answer.
+   */
+  #reask(
+    walk: Walk,
+    options: { deployment: DeploymentConfig; completion: Completion; judgement: Judgement },
+  ): RouteResult | undefined {
+    const { completion, judgement } = options;
+    const issues: ValidationIssue[] = judgement.kind === 'schema_invalid' ? judgement.issues : [];
+    walk.lastError = new GatewayError(
+      'schema_violation',
+      `output did not satisfy the contract: ${judgementMessage(judgement)}`,
+      {
+        details: {
+          validation_errors: issues,
+          last_output: completion.text.slice(0, OUTPUT_EXCERPT_CHARS),
+          last_output_truncated: completion.text.length > OUTPUT_EXCERPT_CHARS,
+        },
+      },
+    );
+    if (walk.reaskUsed) return this.#fail(walk, walk.lastError);
+    walk.reaskUsed = true;
+    walk.tierIndex = Math.min(walk.tierIndex + 1, walk.tiers.length - 1);
+    walk.messages = [
+      ...walk.job.messages,
+      { role: 'assistant', content: completion.text },
+      {
+        role: 'user',
+        content:
+          `Your previous answer was rejected: ${judgementMessage(judgement)}. ` +
+          'Reply again with only a JSON value that satisfies the schema.',
+      },
+    ];
+    return undefined;
+  }
+
+  async #afterFailure(
+    walk: Walk,
+    options: { deployment: DeploymentConfig; failure: Failure },
+  ): Promise<RouteResult | undefined> {
+    const { deployment, failure } = options;
+    const retryAfterMs =
+      failure.retryAfterMs ?? parseRetryHintMs(failure.headers, this.#clock.now());
+    walk.attempts.push({
+      ...this.#base(deployment),
+      outcome: failure.reason,
+      latencyMs: failure.latencyMs,
+      costUsd: 0,
+      costEstimated: false,
+      usage: null,
+      error: failure.message,
+      ...(failure.status !== undefined ? { status: failure.status } : {}),
+    });
+    await this.#gate.record(deployment, {
+      outcome: failure.reason,
+      // The request's own faults say nothing about the deployment's health.
+      countsAgainstDeployment: !['context_length', 'invalid_request', 'aborted'].includes(
+        failure.reason,
+      ),
+      headers: failure.headers,
+      retryAfterMs,
+    });
+
+    if (failure.reason === 'aborted') {
+      if (walk.job.signal.aborted) return this.#fail(walk, clientGone());
+      return this.#fail(walk, deadlinePassed(this.#config.deadlineMs));
+    }
+    walk.lastError = upstreamError(failure, retryAfterMs);
+    if (failure.reason === 'context_length') {
+      walk.excluded.add(deployment.id);
+      walk.minContextWindow = Math.max(walk.minContextWindow, deployment.contextWindow ?? 0);
+      return undefined;
+    }
+    if (!failure.retryable || failure.requestTooLarge) {
+      walk.excluded.add(deployment.id);
+      return undefined;
+    }
+    return this.#retryAfterTransient(walk, { deployment, retryAfterMs });
+  }
+
+  /**
+   * A transient failure: back off with full jitter and move one tier heavier.
+   * A retry hint is honoured when the next attempt goes to the same deployment
+   * and the wait fits the deadline; past the deadline it is not slept at all,
+   * and the deployment is passed over.
+   */
+  async #retryAfterTransient(
+    walk: Walk,
+    options: { deployment: DeploymentConfig; retryAfterMs: number | undefined },
+  ): Promise<RouteResult | undefined> {
+    const { deployment, retryAfterMs } = options;
+    if (walk.retriesLeft === 0) return this.#giveUp(walk);
+    const retryNumber = this.#config.retry.maxRetries - walk.retriesLeft;
+    walk.retriesLeft--;
+    walk.tierIndex = Math.min(walk.tierIndex + 1, walk.tiers.length - 1);
+
+    const remainingMs = walk.job.deadlineAtMs - this.#clock.now();
+    if (retryAfterMs !== undefined && retryAfterMs > remainingMs) {
+      walk.excluded.add(deployment.id);
+      return undefined;
+    }
+    let delayMs = fullJitterDelayMs({
+      attempt: retryNumber,
+      baseMs: this.#config.retry.baseDelayMs,
+      capMs: this.#config.retry.maxDelayMs,
+      random: this.#clock.random,
+    });
+    const next = this.#pickDeployment({ ...walk, tried: new Set(walk.tried) });
+    if (retryAfterMs !== undefined && next?.id === deployment.id) {
+      delayMs = Math.max(delayMs, retryAfterMs);
+    }
+    if (delayMs >= remainingMs) return this.#giveUp(walk);
+    try {
+      await this.#clock.sleep(delayMs, walk.job.deadlineSignal);
+    } catch {
+      if (walk.job.signal.aborted) return this.#fail(walk, clientGone());
+      return this.#fail(walk, deadlinePassed(this.#config.deadlineMs));
+    }
+    return undefined;
+  }
+
+  #priceCompletion(options: {
+    deployment: DeploymentConfig;
+    completion: Completion;
+    estimatedTokens: number;
+  }): { costUsd: number; costEstimated: boolean } {
+    const price = this.#config.prices.models[options.deployment.model]!;
+    const { usage } = options.completion;
+    if (usage) return { costUsd: costOfUsage(usage, price), costEstimated: false };
+    // No usage from the provider: price our own token counts, and say so.
+    const estimate: Usage = {
+      inputTokens: options.estimatedTokens,
+      cachedInputTokens: 0,
+      cacheWriteTokens: 0,
+      outputTokens: countTokens(options.completion.text),
+      reasoningTokens: 0,
+    };
+    return { costUsd: costOfUsage(estimate, price), costEstimated: true };
+  }
+
+  #base(deployment: DeploymentConfig) {
+    return { tier: deployment.tier, model: deployment.model, deploymentId: deployment.id };
+  }
+
+  /** No deployment is left to try: say why, most specific reason first. */
+  #giveUp(walk: Walk): RouteFailure {
+    if (walk.costCapHit) {
+      const made = walk.attempts.filter((a) => a.outcome !== 'skipped_cost_cap').length;
+      return this.#fail(
+        walk,
+        new GatewayError(
+          'cost_cap_exceeded',
+          made === 0
+            ? `no attempt fits the cost cap of $${walk.job.maxCostUsd}`
+            : `the next attempt would pass the cost cap of $${walk.job.maxCostUsd}`,
+          {
+            details: {
+              max_cost_usd: walk.job.maxCostUsd,
+              ...(walk.lastError ? { last_error: walk.lastError.message } : {}),
+            },
+          },
+        ),
+      );
+    }
+    return this.#fail(
+      walk,
+      walk.lastError ?? new GatewayError('upstream_error', 'no deployment is available'),
+    );
+  }
+
+  #fail(walk: Walk, error: GatewayError): RouteFailure {
+    return { ok: false, error, attempts: walk.attempts, costUsd: walk.spentUsd };
+  }
+}
+
+function plainJudgement(completion: Completion): Judgement {
+  if (completion.finishReason === 'refusal') {
+    return { kind: 'refusal', message: completion.refusal ?? 'the model refused' };
+  }
+  return { kind: 'valid', payload: undefined, repaired: false };
+}
+
+function judgementMessage(judgement: Judgement): string {
+  switch (judgement.kind) {
+    case 'schema_invalid':
+      return describeIssues(judgement.issues);
+    case 'valid':
+      return 'valid';
+    default:
+      return judgement.message;
+  }
+}
+
+function upstreamError(failure: Failure, retryAfterMs: number | undefined): GatewayError {
+  const details = {
+    reason: failure.reason,
+    ...(failure.status !== undefined ? { upstream_status: failure.status } : {}),
+  };
+  if (failure.reason === 'timeout') {
+    return new GatewayError('upstream_timeout', failure.message, { details });
+  }
+  if (failure.reason === 'rate_limited') {
+    return new GatewayError('rate_limited', failure.message, {
+      details,
+      ...(retryAfterMs !== undefined ? { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) } : {}),
+    });
+  }
+  return new GatewayError('upstream_error', failure.message, { details });
+}
+
+function deadlinePassed(deadlineMs: number): GatewayError {
+  return new GatewayError('upstream_timeout', `the request deadline of ${deadlineMs} ms passed`);
+}
+
+function clientGone(): GatewayError {
+  return new GatewayError('invalid_request', 'the client closed the connection');
+}

@@ -1,0 +1,130 @@
+import type { GatewayConfig } from '../config/config-types.js';
+import type { ContractRegistry } from '../contracts/contract-registry.js';
+import { invalidRequest } from '../errors/gateway-error.js';
+import type { RouteJob } from '../routing/route-engine.js';
+import { planForModel } from '../routing/route-plan.js';
+import { parseMessages } from './parse-messages.js';
+import { parseMaxCost } from './route-request.js';
+
+/** Sampling parameters passed through to the upstream as they are. */
+const PASSTHROUGH = [
+  'top_p',
+  'seed',
+  'stop',
+  'presence_penalty',
+  'frequency_penalty',
+  'logit_bias',
+  'user',
+  'reasoning_effort',
+] as const;
+
+/** Fields the gateway reads itself, or accepts and ignores on purpose. */
+const HANDLED = new Set([
+  'model',
+  'messages',
+  'response_format',
+  'max_tokens',
+  'max_completion_tokens',
+  'temperature',
+  'stream',
+  'stream_options',
+  'n',
+  'metadata',
+  'store',
+  ...PASSTHROUGH,
+]);
+
+export interface ParsedChatRequest {
+  job: Omit<RouteJob, 'requestId' | 'signal' | 'forwardHeaders'>;
+  /** Whether the client asked for JSON Schema output (and so gets validation). */
+  structured: boolean;
+}
+
+/**
+ * Validates an OpenAI `/v1/chat/completions` body. A `json_schema`
+ * response_format turns on the same validation, repair and escalation as
+ * `/v1/route`; other requests are routed and retried but not validated.
+ */
+export function parseChatRequest(
+  body: Record<string, unknown>,
+  options: { config: GatewayConfig; contracts: ContractRegistry; taskType: string | undefined },
+): ParsedChatRequest {
+  const { config, contracts, taskType } = options;
+  if (typeof body.model !== 'string' || body.model === '') {
+    throw invalidRequest('model', 'is required: a tier name, a configured model, or auto');
+  }
+  for (const key of Object.keys(body)) {
+    if (key === 'tools' || key === 'tool_choice' || key === 'functions') {
+      throw invalidRequest(key, 'tool calling is not supported by this gateway yet');
+    }
+    if (!HANDLED.has(key)) throw invalidRequest(key, 'is not a supported parameter');
+  }
+  if (body.stream === true) {
+    throw invalidRequest('stream', 'streaming is not supported by this gateway yet');
+  }
+  if (body.n !== undefined && body.n !== 1) throw invalidRequest('n', 'only n = 1 is supported');
+
+  const messages = parseMessages(body.messages);
+  const plan = planForModel(config, { model: body.model, taskType });
+  const { contract, sampling } = parseResponseFormat(body.response_format, contracts);
+  for (const key of PASSTHROUGH) if (body[key] !== undefined) sampling[key] = body[key];
+
+  return {
+    job: {
+      taskType: taskType ?? 'chat',
+      plan,
+      messages,
+      contract,
+      maxCostUsd: parseMaxCost(undefined, config.cost.maxCostUsdPerRequest),
+      maxTokens: parseMaxTokens(body, config.maxOutputTokens),
+      temperature: parseTemperature(body.temperature, contract !== undefined),
+      sampling,
+    },
+    structured: contract !== undefined,
+  };
+}
+
+function parseResponseFormat(value: unknown, contracts: ContractRegistry) {
+  const sampling: Record<string, unknown> = {};
+  if (value === undefined || value === null) return { contract: undefined, sampling };
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidRequest('response_format', 'must be an object');
+  }
+  const format = value as Record<string, unknown>;
+  if (format.type === 'text') return { contract: undefined, sampling };
+  if (format.type === 'json_object') {
+    sampling.response_format = { type: 'json_object' };
+    return { contract: undefined, sampling };
+  }
+  if (format.type !== 'json_schema') {
+    throw invalidRequest('response_format.type', 'must be text, json_object or json_schema');
+  }
+  const spec = format.json_schema as Record<string, unknown> | undefined;
+  if (!spec || typeof spec !== 'object') {
+    throw invalidRequest('response_format.json_schema', 'is required for type json_schema');
+  }
+  if (spec.schema === undefined) {
+    throw invalidRequest('response_format.json_schema.schema', 'is required');
+  }
+  const contract = contracts.inline(spec.schema, 'response_format.json_schema.schema');
+  return { contract, sampling };
+}
+
+function parseMaxTokens(body: Record<string, unknown>, fallback: number): number {
+  const field = body.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens';
+  const value = body[field];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw invalidRequest(field, 'must be a positive integer');
+  }
+  return value;
+}
+
+function parseTemperature(value: unknown, structured: boolean): number | undefined {
+  // Structured output is asked for at temperature 0 unless the client says otherwise.
+  if (value === undefined || value === null) return structured ? 0 : undefined;
+  if (typeof value !== 'number' || value < 0 || value > 2) {
+    throw invalidRequest('temperature', 'must be a number from 0 to 2');
+  }
+  return value;
+}

@@ -1,0 +1,205 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simConfigYaml, startHarness, type Harness } from '../test-support/gateway-harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({
+    yaml: (url) => simConfigYaml(url).replace('port: 0 }', 'port: 0, body_limit_bytes: 4096 }'),
+  });
+});
+afterAll(async () => h.close());
+
+interface ErrorBody {
+  error: { type: string; message: string; request_id: string; field?: string };
+}
+
+async function expectError(
+  response: Response,
+  expected: { status: number; type: string; field?: string },
+): Promise<ErrorBody> {
+  expect(response.status).toBe(expected.status);
+  const body = (await response.json()) as ErrorBody;
+  expect(body.error.type).toBe(expected.type);
+  expect(body.error.request_id).toBe(response.headers.get('x-request-id'));
+  if (expected.field) {
+    expect(body.error.message.startsWith(`${expected.field}:`)).toBe(true);
+  }
+  return body;
+}
+
+describe('bad input on /v1/route', () => {
+  const valid = { task_type: 'classification', prompt: 'fine', contract: 'classification' };
+
+  it('answers malformed JSON with 400 naming the body', async () => {
+    await expectError(await h.post('/v1/route', '{"task_type": '), {
+      status: 400,
+      type: 'invalid_request',
+      field: 'body',
+    });
+  });
+
+  it('answers a missing task_type with 400 naming it', async () => {
+    const { task_type: _, ...rest } = valid;
+    await expectError(await h.post('/v1/route', rest), {
+      status: 400,
+      type: 'invalid_request',
+      field: 'task_type',
+    });
+  });
+
+  it('wants exactly one of prompt and messages', async () => {
+    const { prompt: _, ...none } = valid;
+    await expectError(await h.post('/v1/route', none), {
+      status: 400,
+      type: 'invalid_request',
+      field: 'prompt',
+    });
+    const both = { ...valid, messages: [{ role: 'user', content: 'x' }] };
+    await expectError(await h.post('/v1/route', both), {
+      status: 400,
+      type: 'invalid_request',
+      field: 'prompt',
+    });
+  });
+
+  it('names the bad message inside messages', async () => {
+    const { prompt: _, ...rest } = valid;
+    const body = {
+      ...rest,
+      messages: [
+        { role: 'user', content: 'ok' },
+        { role: 'robot', content: 'x' },
+      ],
+    };
+    await expectError(await h.post('/v1/route', body), {
+      status: 400,
+      type: 'invalid_request',
+      field: 'messages[1].role',
+    });
+  });
+
+  it('answers an unknown contract with 404', async () => {
+    await expectError(await h.post('/v1/route', { ...valid, contract: 'nope' }), {
+      status: 404,
+      type: 'not_found',
+      field: 'contract',
+    });
+  });
+
+  it('answers an invalid inline schema with 400 naming schema', async () => {
+    const { contract: _, ...rest } = valid;
+    await expectError(await h.post('/v1/route', { ...rest, schema: { type: 'nonsense' } }), {
+      status: 400,
+      type: 'invalid_request',
+      field: 'schema',
+    });
+  });
+
+  it('answers a negative max_cost_usd with 400', async () => {
+    await expectError(await h.post('/v1/route', { ...valid, max_cost_usd: -1 }), {
+      status: 400,
+      type: 'invalid_request',
+      field: 'max_cost_usd',
+    });
+  });
+
+  it('answers a body over the limit with 413', async () => {
+    await expectError(await h.post('/v1/route', { ...valid, prompt: 'x'.repeat(5000) }), {
+      status: 413,
+      type: 'payload_too_large',
+    });
+  });
+
+  it('answers an unknown path with 404', async () => {
+    await expectError(await h.post('/v1/nothing', {}), { status: 404, type: 'not_found' });
+  });
+
+  it('accepts an inline schema and validates against it', async () => {
+    const { contract: _, ...rest } = valid;
+    const schema = {
+      type: 'object',
+      required: ['n'],
+      properties: { n: { type: 'integer', minimum: 3, maximum: 3 } },
+    };
+    const response = await h.post('/v1/route', { ...rest, schema });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { payload: unknown; confidence: unknown };
+    expect(body.payload).toEqual({ n: 3 });
+    expect(body.confidence).toBeNull();
+  });
+});
+
+describe('health', () => {
+  it('answers /healthz and /readyz', async () => {
+    expect((await fetch(`${h.gateway.url}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${h.gateway.url}/readyz`)).json()).toEqual({ ready: true });
+  });
+});
+
+describe('/v1/chat/completions with the official openai client', () => {
+  const client = () =>
+    new OpenAI({ baseURL: `${h.gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+
+  it('answers a plain chat completion on a tier', async () => {
+    const completion = await client().chat.completions.create({
+      model: 'cheap',
+      messages: [{ role: 'user', content: 'Say hello' }],
+    });
+    expect(completion.model).toBe('gpt-4o-mini-2024-07-18');
+    expect(completion.choices[0]?.message.content?.length).toBeGreaterThan(0);
+    expect(completion.usage?.prompt_tokens).toBeGreaterThan(0);
+  });
+
+  it('validates a json_schema response_format, repairing and escalating', async () => {
+    const schema = {
+      type: 'object',
+      additionalProperties: false,
+      required: ['city', 'population'],
+      properties: { city: { type: 'string' }, population: { type: 'integer' } },
+    };
+    h.sim.script('gpt-4o-mini-2024-07-18', ['missing_field']);
+    const { data, response } = await client()
+      .chat.completions.create(
+        {
+          model: 'auto',
+          messages: [{ role: 'user', content: 'Biggest city in France?' }],
+          response_format: {
+            type: 'json_schema',
+            json_schema: { name: 'city', schema, strict: true },
+          },
+        },
+        { headers: { 'x-task-type': 'classification' } },
+      )
+      .withResponse();
+    const parsed = JSON.parse(data.choices[0]!.message.content!) as Record<string, unknown>;
+    expect(Object.keys(parsed).sort()).toEqual(['city', 'population']);
+    // The cheap answer missed a field; the mid tier answered.
+    expect(data.model).toBe('gpt-4o-2024-08-06');
+    expect(response.headers.get('x-switchyard-tier')).toBe('mid');
+  });
+
+  it('routes a configured model name to its deployment', async () => {
+    const completion = await client().chat.completions.create({
+      model: 'o1-2024-12-17',
+      messages: [{ role: 'user', content: 'Think' }],
+    });
+    expect(completion.model).toBe('o1-2024-12-17');
+  });
+
+  it('surfaces an unknown model as the SDK NotFoundError', async () => {
+    const error = await client()
+      .chat.completions.create({ model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((error as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('not_found');
+  });
+
+  it('surfaces bad input as the SDK BadRequestError naming the field', async () => {
+    const error = await client()
+      .chat.completions.create({ model: 'cheap', messages: [] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as Error).message).toContain('messages: must hold at least one message');
+  });
+});

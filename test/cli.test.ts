@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+
+// These tests run the built CLI (`npm test` builds it first).
+const ROOT = join(import.meta.dirname, '..');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+
+/** The environment less any provider key, so the default config runs in demo mode. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'SWITCHYARD_CONFIG']) delete env[name];
+  return env;
+}
+
+function run(args: string[], options: { cwd?: string } = {}) {
+  return new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: cleanEnv(),
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+let child: ChildProcess | undefined;
+afterEach(() => {
+  child?.kill('SIGKILL');
+  child = undefined;
+});
+
+describe('switchyard serve', () => {
+  it('exits 2 naming the key path of an invalid configuration', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-cli-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(
+      file,
+      'providers:\n  p: { kind: openai, base_url: http://127.0.0.1:1/v1 }\n' +
+        'tiers:\n  cheap: [{ provider: p, model: gpt-4o-mini-2024-07-18 }]\n' +
+        'retry:\n  max_retries: -1\n',
+    );
+    const { code, stderr } = await run(['serve', '--config', file]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('retry.max_retries: must be >= 0');
+  });
+
+  it('exits 2 when the named configuration file does not exist', async () => {
+    const { code, stderr } = await run(['serve', '--config', '/nonexistent/switchyard.yaml']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('does not exist');
+  });
+
+  it('serves a classification in demo mode with the embedded default', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'switchyard-demo-'));
+    child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { cwd, env: cleanEnv() });
+    const lines = createInterface({ input: child.stdout! });
+    let demoLine = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      lines.on('line', (line) => {
+        const entry = JSON.parse(line) as { msg: string; url?: string };
+        if (entry.msg.startsWith('demo mode')) demoLine = entry.msg;
+        if (entry.msg === 'switchyard listening' && entry.url) resolve(entry.url);
+      });
+      child!.on('exit', (code) => reject(new Error(`exited with ${code}`)));
+    });
+    expect(demoLine).toContain('simulator serves every tier');
+
+    const response = await fetch(`${url}/v1/route`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        task_type: 'classification',
+        prompt: 'The delivery was late again.',
+        contract: 'classification',
+      }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as {
+      tier: string;
+      model_used: string;
+      payload: { label: string };
+    };
+    expect(body.tier).toBe('cheap');
+    expect(body.model_used).toBe('gpt-4o-mini-2024-07-18');
+    expect(['positive', 'negative', 'neutral']).toContain(body.payload.label);
+
+    const exited = new Promise<number | null>((resolve) => child!.on('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
