@@ -2,11 +2,13 @@ import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from '../config/config-types.js';
 import { ContractRegistry } from '../contracts/contract-registry.js';
 import { createLogger, type Logger } from '../logging/logger.js';
+import type { BreakerStateChange } from '../resilience/circuit-breaker.js';
 import { HttpPools } from '../providers/http-pool.js';
 import { RouteEngine } from '../routing/route-engine.js';
 import { createGatewayServer } from '../server/gateway-server.js';
 import { startSimulator, type RunningSimulator } from '../sim/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { buildGate, type BuiltGate } from './build-gate.js';
 import { buildProviders } from './build-providers.js';
 import { toDemoConfig } from './demo-mode.js';
 
@@ -16,12 +18,15 @@ export interface StartGatewayOptions {
   clock?: Clock;
   /** Overrides `config.server.port` (0 picks a free port; tests use it). */
   port?: number;
+  /** Told of every breaker state change this process makes. */
+  onBreakerChange?: (change: BreakerStateChange) => void;
 }
 
 export interface RunningGateway {
   url: string;
   config: GatewayConfig;
   pools: HttpPools;
+  resilience: BuiltGate;
   /** The in-process simulator, in demo mode. */
   simulator: RunningSimulator | undefined;
   close(): Promise<void>;
@@ -45,7 +50,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const contracts = ContractRegistry.fromDirectory(config.contractsDir);
   const pools = new HttpPools();
   const providers = buildProviders({ config, pools, now: clock.now });
-  const engine = new RouteEngine({ config, providers, clock });
+  const resilience = buildGate({
+    config,
+    clock,
+    logger,
+    ...(options.onBreakerChange ? { onBreakerChange: options.onBreakerChange } : {}),
+  });
+  const engine = new RouteEngine({ config, providers, clock, gate: resilience.gate });
   let accepting = true;
   const server = createGatewayServer({
     config,
@@ -71,6 +82,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     url,
     config,
     pools,
+    resilience,
     simulator,
     async close() {
       accepting = false;

@@ -7,6 +7,12 @@ export interface GatewayConfig {
   tiers: Record<string, DeploymentConfig[]>;
   /** Tier names from lightest to heaviest; escalation walks this list. */
   tierOrder: string[];
+  /**
+   * The last-resort tier (self-hosted servers) used when no cloud deployment
+   * can serve: all open, rate-limited or failing. Not in `tierOrder`.
+   */
+  fallbackTier: string | undefined;
+  resilience: ResilienceConfig;
   defaultTier: string;
   taskTypes: Record<string, string>;
   retry: { maxRetries: number; baseDelayMs: number; maxDelayMs: number };
@@ -45,4 +51,24 @@ export interface DeploymentConfig {
   provider: string;
   model: string;
   contextWindow: number | undefined;
+  /** Prompts estimated above this many tokens are not sent here. */
+  maxPromptTokens: number | undefined;
+  /** A fixed amortised cost added to every attempt (self-hosted servers). */
+  costPerRequestUsd: number;
+}
+
+export interface ResilienceConfig {
+  breaker: {
+    consecutiveFailures: number;
+    failureRateThreshold: number | undefined;
+    minimumRequests: number;
+    windowMs: number;
+    coolDownMs: number;
+  };
+  /** Route around a deployment whose remaining tokens fall below this share of its limit. */
+  minRemainingTokensFraction: number;
+  /** 0 means no cap. */
+  maxInFlightPerDeployment: number;
+  maxQueuedPerDeployment: number;
+  queueWaitMs: number;
 }

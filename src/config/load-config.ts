@@ -127,6 +127,22 @@ interface RawDeployment {
   provider: string;
   model: string;
   context_window?: number;
+  max_prompt_tokens?: number;
+  cost_per_request_usd?: number;
+}
+
+interface RawResilience {
+  breaker?: {
+    consecutive_failures?: number;
+    failure_rate_threshold?: number;
+    minimum_requests?: number;
+    window_ms?: number;
+    cool_down_ms?: number;
+  };
+  min_remaining_tokens_fraction?: number;
+  max_in_flight_per_deployment?: number;
+  max_queued_per_deployment?: number;
+  queue_wait_ms?: number;
 }
 
 interface RawProvider {
@@ -153,6 +169,8 @@ interface RawConfig {
   providers: Record<string, RawProvider>;
   tiers: Record<string, RawDeployment[]>;
   tier_order?: string[];
+  fallback_tier?: string;
+  resilience?: RawResilience;
   default_tier?: string;
   task_types?: Record<string, string>;
   retry?: { max_retries?: number; base_delay_ms?: number; max_delay_ms?: number };
@@ -168,12 +186,21 @@ interface RawConfig {
 function normalise(raw: RawConfig, options: ParseConfigOptions): LoadedConfig {
   const prices = normalisePrices(raw.prices);
   const { providers, skipped } = normaliseProviders(raw.providers);
-  const tierOrder = raw.tier_order ?? Object.keys(raw.tiers);
-  checkTierOrder(tierOrder, raw.tiers);
+  const tierOrder =
+    raw.tier_order ?? Object.keys(raw.tiers).filter((tier) => tier !== raw.fallback_tier);
+  checkTierOrder(tierOrder, raw.tiers, raw.fallback_tier);
 
+  const fallbackTier = raw.fallback_tier;
+  if (fallbackTier !== undefined && !raw.tiers[fallbackTier]) {
+    throw new ConfigError('fallback_tier', `unknown tier "${fallbackTier}"`);
+  }
+  if (fallbackTier !== undefined && tierOrder.includes(fallbackTier)) {
+    throw new ConfigError('tier_order', `must not list the fallback tier "${fallbackTier}"`);
+  }
   const allTiers: Record<string, DeploymentConfig[]> = {};
   for (const [tier, deployments] of Object.entries(raw.tiers)) {
-    allTiers[tier] = normaliseTier({ tier, deployments, providers, prices });
+    const fallback = tier === fallbackTier;
+    allTiers[tier] = normaliseTier({ tier, deployments, providers, prices, fallback });
   }
   const defaultTier = raw.default_tier ?? (allTiers.mid ? 'mid' : tierOrder[0]!);
   if (!allTiers[defaultTier])
@@ -209,6 +236,8 @@ function normalise(raw: RawConfig, options: ParseConfigOptions): LoadedConfig {
     providers,
     tiers: demo ? allTiers : keyed,
     tierOrder,
+    fallbackTier,
+    resilience: normaliseResilience(raw.resilience),
     defaultTier,
     taskTypes,
     retry,
@@ -260,14 +289,17 @@ function normaliseTier(options: {
   deployments: RawDeployment[];
   providers: Record<string, ProviderConfig>;
   prices: GatewayConfig['prices'];
+  /** Fallback deployments are self-hosted: no price entry means zero per token. */
+  fallback: boolean;
 }): DeploymentConfig[] {
-  const { tier, deployments, providers, prices } = options;
+  const { tier, deployments, providers, prices, fallback } = options;
   const result: DeploymentConfig[] = [];
   deployments.forEach((d, index) => {
     const path = `tiers.${tier}[${index}]`;
     if (!providers[d.provider]) {
       throw new ConfigError(`${path}.provider`, `unknown provider "${d.provider}"`);
     }
+    if (!prices.models[d.model] && fallback) prices.models[d.model] = FREE;
     if (!prices.models[d.model]) {
       throw new ConfigError(
         `${path}.model`,
@@ -280,18 +312,50 @@ function normaliseTier(options: {
       provider: d.provider,
       model: d.model,
       contextWindow: d.context_window ?? prices.models[d.model]?.contextWindow,
+      maxPromptTokens: d.max_prompt_tokens,
+      costPerRequestUsd: d.cost_per_request_usd ?? 0,
     });
   });
   return result;
 }
 
-function checkTierOrder(order: string[], tiers: Record<string, RawDeployment[]>): void {
+function checkTierOrder(
+  order: string[],
+  tiers: Record<string, RawDeployment[]>,
+  fallbackTier: string | undefined,
+): void {
   order.forEach((tier, index) => {
     if (!tiers[tier]) throw new ConfigError(`tier_order[${index}]`, `unknown tier "${tier}"`);
   });
   for (const tier of Object.keys(tiers)) {
+    if (tier === fallbackTier) continue;
     if (!order.includes(tier)) throw new ConfigError('tier_order', `does not list tier "${tier}"`);
   }
+}
+
+const FREE: ModelPrice = {
+  inputPerMillionUsd: 0,
+  cachedInputPerMillionUsd: 0,
+  cacheWritePerMillionUsd: 0,
+  outputPerMillionUsd: 0,
+  reasoning: false,
+};
+
+function normaliseResilience(raw: RawResilience | undefined): GatewayConfig['resilience'] {
+  const breaker = raw?.breaker;
+  return {
+    breaker: {
+      consecutiveFailures: breaker?.consecutive_failures ?? 3,
+      failureRateThreshold: breaker?.failure_rate_threshold,
+      minimumRequests: breaker?.minimum_requests ?? 10,
+      windowMs: breaker?.window_ms ?? 60_000,
+      coolDownMs: breaker?.cool_down_ms ?? 300_000,
+    },
+    minRemainingTokensFraction: raw?.min_remaining_tokens_fraction ?? 0,
+    maxInFlightPerDeployment: raw?.max_in_flight_per_deployment ?? 0,
+    maxQueuedPerDeployment: raw?.max_queued_per_deployment ?? 100,
+    queueWaitMs: raw?.queue_wait_ms ?? 1_000,
+  };
 }
 
 function normalisePrices(raw: RawConfig['prices']): GatewayConfig['prices'] {

@@ -17,7 +17,15 @@ import type { Clock } from '../util/clock.js';
 import type { AttemptOutcome, AttemptRecord } from './attempt.js';
 import { openGate, type DeploymentGate } from './deployment-gate.js';
 import { describeIssues, judgeCompletion, type Judgement } from './judge-completion.js';
-import { deploymentsOf, escalationTiers, type RoutePlan } from './route-plan.js';
+import { clientGone, deadlinePassed, nothingAvailable, upstreamError } from './route-errors.js';
+import type { RoutePlan } from './route-plan.js';
+import {
+  activateFallback,
+  createWalk,
+  pickDeployment,
+  type JobContext,
+  type Walk,
+} from './walk.js';
 
 /** One routed request, already validated and normalised by the server. */
 export interface RouteJob {
@@ -49,6 +57,8 @@ export interface RouteSuccess {
   usage: Usage | null;
   attempts: AttemptRecord[];
   costUsd: number;
+  /** Served by the fallback tier because no cloud deployment could. */
+  fallback: boolean;
 }
 
 export interface RouteFailure {
@@ -69,30 +79,6 @@ export interface RouteEngineOptions {
 
 const MAX_ATTEMPTS = 12;
 const OUTPUT_EXCERPT_CHARS = 2000;
-
-/** Mutable state of one request's walk through its candidate deployments. */
-interface Walk {
-  job: JobContext;
-  tiers: string[];
-  tierIndex: number;
-  retriesLeft: number;
-  reaskUsed: boolean;
-  /** Deployments this request must not use again (non-retryable, cooled). */
-  excluded: Set<string>;
-  tried: Set<string>;
-  /** Context window the next deployment must exceed, after a context error. */
-  minContextWindow: number;
-  messages: ChatMessage[];
-  attempts: AttemptRecord[];
-  spentUsd: number;
-  lastError: GatewayError | undefined;
-  costCapHit: boolean;
-}
-
-interface JobContext extends RouteJob {
-  deadlineAtMs: number;
-  deadlineSignal: AbortSignal;
-}
 
 /**
  * The request path: pick a deployment, check the cost cap, make the attempt,
@@ -117,23 +103,16 @@ export class RouteEngine {
       job.signal,
       AbortSignal.timeout(this.#config.deadlineMs),
     ]);
-    const walk: Walk = {
-      job: { ...job, deadlineAtMs: this.#clock.now() + this.#config.deadlineMs, deadlineSignal },
-      tiers: job.plan.pinnedModel
-        ? [job.plan.startTier]
-        : escalationTiers(this.#config, job.plan.startTier),
-      tierIndex: 0,
-      retriesLeft: this.#config.retry.maxRetries,
-      reaskUsed: false,
-      excluded: new Set(),
-      tried: new Set(),
-      minContextWindow: 0,
-      messages: job.messages,
-      attempts: [],
-      spentUsd: 0,
-      lastError: undefined,
-      costCapHit: false,
+    const context: JobContext = {
+      ...job,
+      deadlineAtMs: this.#clock.now() + this.#config.deadlineMs,
+      deadlineSignal,
     };
+    const walk = createWalk({
+      config: this.#config,
+      job: context,
+      estimatedTokens: countMessageTokens(job.messages),
+    });
     while (walk.attempts.length < MAX_ATTEMPTS) {
       const step = await this.#step(walk);
       if (step) return step;
@@ -144,20 +123,20 @@ export class RouteEngine {
   /** One pass of the loop; a result ends the request, undefined goes on. */
   async #step(walk: Walk): Promise<RouteResult | undefined> {
     if (walk.job.signal.aborted) return this.#fail(walk, clientGone());
-    const deployment = this.#pickDeployment(walk);
+    const deployment = pickDeployment(this.#config, walk);
     if (!deployment) return this.#giveUp(walk);
 
     const provider = this.#providers.get(deployment.provider);
     if (!provider) throw new Error(`no client for provider ${deployment.provider}`);
-    const estimatedTokens = countMessageTokens(walk.messages);
-    if (!this.#withinCap(walk, deployment, estimatedTokens)) return undefined;
+    if (!this.#withinCap(walk, deployment)) return undefined;
 
     const admission = await this.#gate.admit(deployment, {
-      estimatedTokens: estimatedTokens + walk.job.maxTokens,
+      estimatedTokens: walk.estimatedTokens + walk.job.maxTokens,
       signal: walk.job.deadlineSignal,
     });
     if (!admission.ok) {
       walk.excluded.add(deployment.id);
+      walk.refusals.set(deployment.id, admission.reason);
       return undefined;
     }
     walk.tried.add(deployment.id);
@@ -168,42 +147,22 @@ export class RouteEngine {
       admission.release();
     }
     if (result.kind === 'failure') return this.#afterFailure(walk, { deployment, failure: result });
-    return this.#afterCompletion(walk, { deployment, completion: result, estimatedTokens });
-  }
-
-  /** The first usable deployment of the current tier, else of heavier tiers. */
-  #pickDeployment(walk: Walk): DeploymentConfig | undefined {
-    for (let t = walk.tierIndex; t < walk.tiers.length; t++) {
-      const candidates = deploymentsOf(this.#config, {
-        tier: walk.tiers[t]!,
-        pinnedModel: walk.job.plan.pinnedModel,
-      }).filter((d) => !walk.excluded.has(d.id) && this.#fitsContext(walk, d));
-      // Prefer a deployment this request has not tried yet.
-      const pick = candidates.find((d) => !walk.tried.has(d.id)) ?? candidates[0];
-      if (pick) {
-        walk.tierIndex = t;
-        return pick;
-      }
-    }
-    return undefined;
-  }
-
-  #fitsContext(walk: Walk, deployment: DeploymentConfig): boolean {
-    if (walk.minContextWindow === 0) return true;
-    return (deployment.contextWindow ?? 0) > walk.minContextWindow;
+    return this.#afterCompletion(walk, { deployment, completion: result });
   }
 
   /**
    * The worst this attempt can cost must fit in what is left of the cap;
    * otherwise the attempt is not made and the deployment is passed over.
    */
-  #withinCap(walk: Walk, deployment: DeploymentConfig, estimatedTokens: number): boolean {
+  #withinCap(walk: Walk, deployment: DeploymentConfig): boolean {
     const price = this.#config.prices.models[deployment.model]!;
-    const worstUsd = worstCaseCostUsd({
-      estimatedInputTokens: estimatedTokens,
-      maxOutputTokens: walk.job.maxTokens,
-      price,
-    });
+    const worstUsd = roundUsd(
+      worstCaseCostUsd({
+        estimatedInputTokens: walk.estimatedTokens,
+        maxOutputTokens: walk.job.maxTokens,
+        price,
+      }) + deployment.costPerRequestUsd,
+    );
     if (walk.spentUsd + worstUsd <= walk.job.maxCostUsd) return true;
     walk.costCapHit = true;
     walk.excluded.add(deployment.id);
@@ -252,10 +211,13 @@ export class RouteEngine {
 
   async #afterCompletion(
     walk: Walk,
-    options: { deployment: DeploymentConfig; completion: Completion; estimatedTokens: number },
+    options: { deployment: DeploymentConfig; completion: Completion },
   ): Promise<RouteResult | undefined> {
     const { deployment, completion } = options;
-    const { costUsd, costEstimated } = this.#priceCompletion(options);
+    const { costUsd, costEstimated } = this.#priceCompletion({
+      ...options,
+      estimatedTokens: walk.estimatedTokens,
+    });
     walk.spentUsd = roundUsd(walk.spentUsd + costUsd);
     const judgement: Judgement = walk.job.contract
       ? judgeCompletion(completion, walk.job.contract)
@@ -288,6 +250,7 @@ export class RouteEngine {
         usage: completion.usage,
         attempts: walk.attempts,
         costUsd: walk.spentUsd,
+        fallback: walk.fallbackActive,
       };
     }
     if (judgement.kind === 'refusal') {
@@ -320,6 +283,7 @@ export class RouteEngine {
     if (walk.reaskUsed) return this.#fail(walk, walk.lastError);
     walk.reaskUsed = true;
     walk.tierIndex = Math.min(walk.tierIndex + 1, walk.tiers.length - 1);
+    walk.tried.clear();
     walk.messages = [
       ...walk.job.messages,
       { role: 'assistant', content: completion.text },
@@ -330,6 +294,7 @@ export class RouteEngine {
           'Reply again with only a JSON value that satisfies the schema.',
       },
     ];
+    walk.estimatedTokens = countMessageTokens(walk.messages);
     return undefined;
   }
 
@@ -370,7 +335,8 @@ export class RouteEngine {
       walk.minContextWindow = Math.max(walk.minContextWindow, deployment.contextWindow ?? 0);
       return undefined;
     }
-    if (!failure.retryable || failure.requestTooLarge) {
+    if (!failure.retryable || failure.requestTooLarge || walk.fallbackActive) {
+      // Self-hosted fallbacks are the last resort: each gets one try, no backoff.
       walk.excluded.add(deployment.id);
       return undefined;
     }
@@ -388,7 +354,10 @@ export class RouteEngine {
     options: { deployment: DeploymentConfig; retryAfterMs: number | undefined },
   ): Promise<RouteResult | undefined> {
     const { deployment, retryAfterMs } = options;
-    if (walk.retriesLeft === 0) return this.#giveUp(walk);
+    if (walk.retriesLeft === 0) {
+      // Out of cloud retries: the fallback tier, if any, serves at once.
+      return activateFallback(walk) ? undefined : this.#giveUp(walk);
+    }
     const retryNumber = this.#config.retry.maxRetries - walk.retriesLeft;
     walk.retriesLeft--;
     walk.tierIndex = Math.min(walk.tierIndex + 1, walk.tiers.length - 1);
@@ -404,7 +373,7 @@ export class RouteEngine {
       capMs: this.#config.retry.maxDelayMs,
       random: this.#clock.random,
     });
-    const next = this.#pickDeployment({ ...walk, tried: new Set(walk.tried) });
+    const next = pickDeployment(this.#config, { ...walk, refusals: new Map() });
     if (retryAfterMs !== undefined && next?.id === deployment.id) {
       delayMs = Math.max(delayMs, retryAfterMs);
     }
@@ -424,8 +393,11 @@ export class RouteEngine {
     estimatedTokens: number;
   }): { costUsd: number; costEstimated: boolean } {
     const price = this.#config.prices.models[options.deployment.model]!;
+    const fixedUsd = options.deployment.costPerRequestUsd;
     const { usage } = options.completion;
-    if (usage) return { costUsd: costOfUsage(usage, price), costEstimated: false };
+    if (usage) {
+      return { costUsd: roundUsd(costOfUsage(usage, price) + fixedUsd), costEstimated: false };
+    }
     // No usage from the provider: price our own token counts, and say so.
     const estimate: Usage = {
       inputTokens: options.estimatedTokens,
@@ -434,7 +406,7 @@ export class RouteEngine {
       outputTokens: countTokens(options.completion.text),
       reasoningTokens: 0,
     };
-    return { costUsd: costOfUsage(estimate, price), costEstimated: true };
+    return { costUsd: roundUsd(costOfUsage(estimate, price) + fixedUsd), costEstimated: true };
   }
 
   #base(deployment: DeploymentConfig) {
@@ -461,10 +433,8 @@ export class RouteEngine {
         ),
       );
     }
-    return this.#fail(
-      walk,
-      walk.lastError ?? new GatewayError('upstream_error', 'no deployment is available'),
-    );
+    if (walk.lastError) return this.#fail(walk, withRefusals(walk.lastError, walk.refusals));
+    return this.#fail(walk, nothingAvailable(walk.refusals));
   }
 
   #fail(walk: Walk, error: GatewayError): RouteFailure {
@@ -490,27 +460,9 @@ function judgementMessage(judgement: Judgement): string {
   }
 }
 
-function upstreamError(failure: Failure, retryAfterMs: number | undefined): GatewayError {
-  const details = {
-    reason: failure.reason,
-    ...(failure.status !== undefined ? { upstream_status: failure.status } : {}),
-  };
-  if (failure.reason === 'timeout') {
-    return new GatewayError('upstream_timeout', failure.message, { details });
-  }
-  if (failure.reason === 'rate_limited') {
-    return new GatewayError('rate_limited', failure.message, {
-      details,
-      ...(retryAfterMs !== undefined ? { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) } : {}),
-    });
-  }
-  return new GatewayError('upstream_error', failure.message, { details });
-}
-
-function deadlinePassed(deadlineMs: number): GatewayError {
-  return new GatewayError('upstream_timeout', `the request deadline of ${deadlineMs} ms passed`);
-}
-
-function clientGone(): GatewayError {
-  return new GatewayError('invalid_request', 'the client closed the connection');
+/** Says which deployments were passed over, and why, beside the last error. */
+function withRefusals(error: GatewayError, refusals: Map<string, string>): GatewayError {
+  if (refusals.size === 0) return error;
+  error.details.passed_over = Object.fromEntries(refusals);
+  return error;
 }

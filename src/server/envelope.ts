@@ -55,7 +55,7 @@ export function toEnvelope(options: {
     attempts: result.attempts.map(toAttemptView),
     repaired: result.repaired,
     cache_hit: false,
-    fallback: false,
+    fallback: result.fallback,
   };
 }
 

@@ -1,27 +1,41 @@
 import { join } from 'node:path';
-import { startGateway, type RunningGateway } from '../app/start-gateway.js';
+import {
+  startGateway,
+  type RunningGateway,
+  type StartGatewayOptions,
+} from '../app/start-gateway.js';
 import { parseConfig } from '../config/load-config.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import { silentLogger } from '../logging/logger.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../sim/index.js';
 import type { Clock } from '../util/clock.js';
 
-/** A clock whose sleeps return at once and are written down, for backoff tests. */
+/**
+ * A clock whose sleeps return at once and are written down, for backoff
+ * tests. Time moves on by what was slept (and by `advance`), so cool-downs
+ * end as they would have.
+ */
 export interface RecordingClock extends Clock {
   sleeps: number[];
+  advance(ms: number): void;
 }
 
 export function recordingClock(options: { random?: number } = {}): RecordingClock {
   let id = 0;
+  let offsetMs = 0;
   const sleeps: number[] = [];
   return {
     sleeps,
-    now: () => Date.now(),
+    now: () => Date.now() + offsetMs,
+    advance: (ms) => {
+      offsetMs += ms;
+    },
     random: () => options.random ?? 0.5,
     newId: () => `req_test_${++id}`,
     sleep: async (ms, signal) => {
       if (signal?.aborted) throw signal.reason;
       sleeps.push(ms);
+      offsetMs += ms;
     },
   };
 }
@@ -73,13 +87,20 @@ export async function startHarness(
     yaml?: (simUrl: string) => string;
     sim?: SimulatorOptions;
     clock?: RecordingClock;
+    onBreakerChange?: StartGatewayOptions['onBreakerChange'];
   } = {},
 ): Promise<Harness> {
   const sim = await startSimulator({ logger: silentLogger(), ...options.sim });
   const yaml = options.yaml ? options.yaml(sim.url) : simConfigYaml(sim.url, options.extraYaml);
   const { config } = parseConfig(yaml, { env: {}, baseDir: REPO_ROOT, source: 'test' });
   const clock = options.clock ?? recordingClock();
-  const gateway = await startGateway({ config, clock, logger: silentLogger(), port: 0 });
+  const gateway = await startGateway({
+    config,
+    clock,
+    logger: silentLogger(),
+    port: 0,
+    ...(options.onBreakerChange ? { onBreakerChange: options.onBreakerChange } : {}),
+  });
   return {
     sim,
     gateway,
