@@ -1,0 +1,71 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logging/logger.js';
+import { isCachedResponse, type CachedResponse } from './cached-response.js';
+import { DEFAULT_CACHE_TTL_MS, type ResponseCache } from './response-cache.js';
+
+export interface RedisResponseCacheOptions {
+  redis: Redis;
+  /** Put before every key, e.g. `switchyard:cache:`; keeps deployments apart. */
+  keyPrefix?: string;
+  /** TTL of a `set` that names none. Default 10 minutes. */
+  defaultTtlMs?: number;
+  logger: Logger;
+}
+
+/**
+ * A `ResponseCache` in Redis, shared by every replica: one string per entry,
+ * written with `SET key value PX ttl`, so Redis itself drops expired entries.
+ * Size is bounded only by Redis's own `maxmemory` policy.
+ *
+ * A Redis error is logged and treated as a miss (or a skipped write): the
+ * request goes to a model instead of failing.
+ */
+export class RedisResponseCache implements ResponseCache {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  readonly #defaultTtlMs: number;
+  readonly #logger: Logger;
+
+  constructor(options: RedisResponseCacheOptions) {
+    this.#redis = options.redis;
+    this.#prefix = options.keyPrefix ?? 'switchyard:cache:';
+    this.#defaultTtlMs = options.defaultTtlMs ?? DEFAULT_CACHE_TTL_MS;
+    this.#logger = options.logger;
+  }
+
+  async get(key: string): Promise<CachedResponse | undefined> {
+    let text: string | null;
+    try {
+      text = await this.#redis.get(this.#prefix + key);
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'response cache read failed; treated as a miss');
+      return undefined;
+    }
+    if (text === null) return undefined;
+
+    const value = parseJson(text);
+    if (isCachedResponse(value)) return value;
+    this.#logger.warn({ cache_key: key }, 'response cache entry is not a cached response; ignored');
+    return undefined;
+  }
+
+  async set(key: string, value: CachedResponse, ttlMs = this.#defaultTtlMs): Promise<void> {
+    // Redis refuses PX 0; a TTL of nothing means the caller wants no entry.
+    const wholeMs = Math.floor(ttlMs);
+    if (wholeMs <= 0) return;
+
+    try {
+      await this.#redis.set(this.#prefix + key, JSON.stringify(value), 'PX', wholeMs);
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'response cache write failed; the answer is not cached');
+    }
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

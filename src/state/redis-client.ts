@@ -1,0 +1,40 @@
+import { Redis } from 'ioredis';
+import type { Logger } from '../logging/logger.js';
+
+export interface RedisClientOptions {
+  /** `redis://[user:password@]host:port[/db]`; `rediss://` for TLS. */
+  url: string;
+  /**
+   * A command not answered within this many ms fails instead of waiting for
+   * a reconnect, so a Redis outage shows as errors, not as hung requests.
+   * Default 2000.
+   */
+  commandTimeoutMs?: number;
+  logger: Logger;
+}
+
+/**
+ * One ioredis connection for every shared store of a process (cache,
+ * budgets, breakers, rate limits). Connection errors are logged once per
+ * change of state instead of reaching ioredis's console fallback.
+ */
+export function createRedisClient(options: RedisClientOptions): Redis {
+  const { logger } = options;
+  const redis = new Redis(options.url, {
+    commandTimeout: options.commandTimeoutMs ?? 2000,
+    // Each command is retried on one reconnection at most; the stores'
+    // callers decide what a failure means (a cache miss, a 503).
+    maxRetriesPerRequest: 1,
+  });
+  let failing = false;
+  redis.on('error', (error: Error) => {
+    if (failing) return;
+    failing = true;
+    logger.error({ err: error }, 'redis connection failed');
+  });
+  redis.on('ready', () => {
+    if (failing) logger.info('redis connection restored');
+    failing = false;
+  });
+  return redis;
+}
