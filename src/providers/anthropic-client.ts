@@ -1,5 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { contentText } from '../cost/count-tokens.js';
+import type { StreamResult } from '../streaming/stream-events.js';
+import { streamAnthropic } from './anthropic-stream.js';
 import { classifyHttpError, parseErrorBody } from './classify-http-error.js';
 import { postJson } from './post-json.js';
 import type {
@@ -57,6 +59,11 @@ export class AnthropicClient implements ProviderClient {
       return classifyHttpError(response, parseErrorBody(response));
     }
     return parseMessage({ ...response, wrapped });
+  }
+
+  /** The same attempt as a stream of events; see `streamAnthropic`. */
+  stream(request: CompletionRequest): Promise<StreamResult> {
+    return streamAnthropic({ ...this.#options, request });
   }
 }
 

@@ -1,5 +1,7 @@
 import type { Dispatcher } from 'undici';
+import type { StreamResult } from '../streaming/stream-events.js';
 import { classifyHttpError, parseErrorBody } from './classify-http-error.js';
+import { streamOpenAi } from './openai-stream.js';
 import { postJson } from './post-json.js';
 import { withSchemaInstructions } from './structured-prompt.js';
 import type {
@@ -52,6 +54,11 @@ export class OpenAiClient implements ProviderClient {
       return classifyHttpError(response, parseErrorBody(response));
     }
     return parseCompletion(response.text, response.headers, response.latencyMs);
+  }
+
+  /** The same attempt as a stream of events; see `streamOpenAi`. */
+  stream(request: CompletionRequest): Promise<StreamResult> {
+    return streamOpenAi({ ...this.#options, request });
   }
 
   buildBody(request: CompletionRequest): Record<string, unknown> {

@@ -20,6 +20,11 @@ export interface OpenAiStreamOptions extends OpenAiClientOptions {
  * (classified as the non-streaming client does), else to the stream.
  * Only choice 0 is read; tool-call deltas are not translated, since the
  * gateway does not offer tools yet.
+ *
+ * Known gap: a compatible server that rejects the `stream_options` field
+ * (some older ones answer 400 to any field they do not know) fails every
+ * streamed attempt with `invalid_request`, so streamed requests pass it over;
+ * there is no per-provider switch to leave the field out yet.
  */
 export async function streamOpenAi(options: OpenAiStreamOptions): Promise<StreamResult> {
   const { request, baseUrl, apiKey, dispatcher, now } = options;

@@ -4,7 +4,6 @@ import { countMessageTokens, countTokens } from '../cost/count-tokens.js';
 import { costOfUsage, roundUsd, worstCaseCostUsd } from '../cost/price-table.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type {
-  AttemptResult,
   ChatMessage,
   Completion,
   Failure,
@@ -15,6 +14,12 @@ import { fullJitterDelayMs } from '../resilience/backoff.js';
 import { parseRetryHintMs } from '../resilience/retry-hint.js';
 import type { Clock } from '../util/clock.js';
 import type { AttemptOutcome, AttemptRecord } from './attempt.js';
+import {
+  completeAttempt,
+  type AttemptRun,
+  type AttemptRunner,
+  type InterruptedAttempt,
+} from './attempt-runner.js';
 import { openGate, type DeploymentGate } from './deployment-gate.js';
 import { describeIssues, judgeCompletion, type Judgement } from './judge-completion.js';
 import { clientGone, deadlinePassed, nothingAvailable, upstreamError } from './route-errors.js';
@@ -42,8 +47,12 @@ export interface RouteJob {
   sampling?: Record<string, unknown> | undefined;
   /** Client headers to pass upstream (only those a provider allows). */
   forwardHeaders?: Record<string, string> | undefined;
+  /** The tiers the client's key may use; absent or empty allows all. */
+  allowedTiers?: readonly string[] | undefined;
   /** Aborts when the client goes away. */
   signal: AbortSignal;
+  /** How each attempt is made; default the whole completion. Streamed requests set one. */
+  runAttempt?: AttemptRunner | undefined;
 }
 
 export interface RouteSuccess {
@@ -140,13 +149,18 @@ export class RouteEngine {
       return undefined;
     }
     walk.tried.add(deployment.id);
-    let result: AttemptResult;
+    let result: AttemptRun;
     try {
-      result = await provider.complete(this.#request(walk, deployment));
+      const run = walk.job.runAttempt ?? completeAttempt;
+      // A streamed attempt holds its slot until its stream has ended.
+      result = await run({ provider, request: this.#request(walk, deployment), deployment });
     } finally {
       admission.release();
     }
     if (result.kind === 'failure') return this.#afterFailure(walk, { deployment, failure: result });
+    if (result.kind === 'interrupted') {
+      return this.#afterInterrupted(walk, { deployment, interrupted: result });
+    }
     return this.#afterCompletion(walk, { deployment, completion: result });
   }
 
@@ -317,10 +331,7 @@ export class RouteEngine {
     });
     await this.#gate.record(deployment, {
       outcome: failure.reason,
-      // The request's own faults say nothing about the deployment's health.
-      countsAgainstDeployment: !['context_length', 'invalid_request', 'aborted'].includes(
-        failure.reason,
-      ),
+      countsAgainstDeployment: countsAgainstDeployment(failure),
       headers: failure.headers,
       retryAfterMs,
     });
@@ -341,6 +352,42 @@ export class RouteEngine {
       return undefined;
     }
     return this.#retryAfterTransient(walk, { deployment, retryAfterMs });
+  }
+
+  /**
+   * A stream that failed after the client had some of it: priced for what
+   * was generated (estimated without usage), counted against the deployment
+   * like any failure, and final, since the answer cannot be replaced.
+   */
+  async #afterInterrupted(
+    walk: Walk,
+    options: { deployment: DeploymentConfig; interrupted: InterruptedAttempt },
+  ): Promise<RouteFailure> {
+    const { deployment, interrupted } = options;
+    const { failure, usage } = interrupted;
+    const { costUsd, costEstimated } = this.#priceCompletion({
+      deployment,
+      completion: interrupted,
+      estimatedTokens: walk.estimatedTokens,
+    });
+    walk.spentUsd = roundUsd(walk.spentUsd + costUsd);
+    walk.attempts.push({
+      ...this.#base(deployment),
+      outcome: failure.reason,
+      latencyMs: failure.latencyMs,
+      costUsd,
+      costEstimated,
+      usage,
+      error: failure.message,
+    });
+    await this.#gate.record(deployment, {
+      outcome: failure.reason,
+      countsAgainstDeployment: countsAgainstDeployment(failure),
+      headers: failure.headers,
+    });
+    if (failure.reason !== 'aborted') return this.#fail(walk, upstreamError(failure, undefined));
+    if (walk.job.signal.aborted) return this.#fail(walk, clientGone());
+    return this.#fail(walk, deadlinePassed(this.#config.deadlineMs));
   }
 
   /**
@@ -389,7 +436,7 @@ export class RouteEngine {
 
   #priceCompletion(options: {
     deployment: DeploymentConfig;
-    completion: Completion;
+    completion: Pick<Completion, 'text' | 'usage'>;
     estimatedTokens: number;
   }): { costUsd: number; costEstimated: boolean } {
     const price = this.#config.prices.models[options.deployment.model]!;
@@ -440,6 +487,11 @@ export class RouteEngine {
   #fail(walk: Walk, error: GatewayError): RouteFailure {
     return { ok: false, error, attempts: walk.attempts, costUsd: walk.spentUsd };
   }
+}
+
+/** The request's own faults (and its abort) say nothing about the deployment's health. */
+function countsAgainstDeployment(failure: Failure): boolean {
+  return !['context_length', 'invalid_request', 'aborted'].includes(failure.reason);
 }
 
 function plainJudgement(completion: Completion): Judgement {

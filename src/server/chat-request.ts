@@ -38,12 +38,21 @@ export interface ParsedChatRequest {
   job: Omit<RouteJob, 'requestId' | 'signal' | 'forwardHeaders'>;
   /** Whether the client asked for JSON Schema output (and so gets validation). */
   structured: boolean;
+  /** Set when the client asked for `stream: true`. */
+  stream: ChatStreamOptions | undefined;
+}
+
+/** How the client wants its stream. */
+export interface ChatStreamOptions {
+  /** `stream_options.include_usage`: end with a chunk holding the usage, as OpenAI does. */
+  includeUsage: boolean;
 }
 
 /**
  * Validates an OpenAI `/v1/chat/completions` body. A `json_schema`
  * response_format turns on the same validation, repair and escalation as
  * `/v1/route`; other requests are routed and retried but not validated.
+ * `stream: true` asks for Server-Sent Events (see stream-chat.ts).
  */
 export function parseChatRequest(
   body: Record<string, unknown>,
@@ -59,9 +68,7 @@ export function parseChatRequest(
     }
     if (!HANDLED.has(key)) throw invalidRequest(key, 'is not a supported parameter');
   }
-  if (body.stream === true) {
-    throw invalidRequest('stream', 'streaming is not supported by this gateway yet');
-  }
+  const stream = parseStream(body);
   if (body.n !== undefined && body.n !== 1) throw invalidRequest('n', 'only n = 1 is supported');
 
   const messages = parseMessages(body.messages);
@@ -81,7 +88,36 @@ export function parseChatRequest(
       sampling,
     },
     structured: contract !== undefined,
+    stream,
   };
+}
+
+/** `stream` and `stream_options`, checked as OpenAI checks them. */
+function parseStream(body: Record<string, unknown>): ChatStreamOptions | undefined {
+  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') {
+    throw invalidRequest('stream', 'must be a boolean');
+  }
+  const options = body.stream_options;
+  if (options === undefined || options === null) {
+    return body.stream === true ? { includeUsage: false } : undefined;
+  }
+  if (body.stream !== true) {
+    throw invalidRequest('stream_options', 'is only allowed when stream is true');
+  }
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidRequest('stream_options', 'must be an object');
+  }
+  const { include_usage: includeUsage, ...rest } = options as Record<string, unknown>;
+  for (const key of Object.keys(rest)) {
+    // Obfuscation pads chunks against side channels; the gateway sends none, so it is moot.
+    if (key !== 'include_obfuscation') {
+      throw invalidRequest(`stream_options.${key}`, 'is not a supported parameter');
+    }
+  }
+  if (includeUsage !== undefined && includeUsage !== null && typeof includeUsage !== 'boolean') {
+    throw invalidRequest('stream_options.include_usage', 'must be a boolean');
+  }
+  return { includeUsage: includeUsage === true };
 }
 
 function parseResponseFormat(value: unknown, contracts: ContractRegistry) {

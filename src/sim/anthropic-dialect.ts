@@ -103,7 +103,13 @@ function contentBlocks(context: ReplyContext, toolUseId: string): unknown[] {
   return [{ type: 'text', text: reply.text }];
 }
 
+/** The message; `no_usage` drops its usage, as a proxy that strips it would. */
 function message(context: ReplyContext) {
+  const { usage: reported, ...rest } = fullMessage(context);
+  return context.plan.noUsage ? rest : { ...rest, usage: reported };
+}
+
+function fullMessage(context: ReplyContext) {
   const refused = context.reply.refusal !== undefined;
   return {
     id: context.newId('msg_01', 22),
@@ -126,10 +132,11 @@ function message(context: ReplyContext) {
  */
 function streamFrames(context: ReplyContext): StreamFrame[] {
   const { reply, plan } = context;
-  const start = { ...message(context), content: [], stop_reason: null, stop_details: null };
-  start.usage = usage(context, 1);
+  const { usage: _final, ...opening } = fullMessage(context);
+  const start = { ...opening, content: [], stop_reason: null, stop_details: null };
+  const startUsage = plan.noUsage ? {} : { usage: usage(context, 1) };
   const frames: StreamFrame[] = [
-    sseFrame({ type: 'message_start', message: start }, 'message_start'),
+    sseFrame({ type: 'message_start', message: { ...start, ...startUsage } }, 'message_start'),
   ];
   const ping = sseFrame({ type: 'ping' }, 'ping');
   if (plan.streamFault === 'stream_error_before_content') return [...frames, ping, STREAM_ERROR];
@@ -162,7 +169,8 @@ function streamFrames(context: ReplyContext): StreamFrame[] {
     stop_sequence: null,
     stop_details: stopDetails,
   };
-  const ending = { type: 'message_delta', delta, usage: { output_tokens: outputTokens(context) } };
+  const finalUsage = plan.noUsage ? {} : { usage: { output_tokens: outputTokens(context) } };
+  const ending = { type: 'message_delta', delta, ...finalUsage };
   frames.push(sseFrame(ending, 'message_delta'));
   frames.push(sseFrame({ type: 'message_stop' }, 'message_stop'));
   return frames;

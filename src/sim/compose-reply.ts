@@ -85,7 +85,10 @@ function draft(options: ComposeReplyOptions): {
   toolInput?: Record<string, unknown>;
 } {
   const { output, promptText, plan } = options;
-  if (output.kind === 'text') return { text: proseReply(promptText, plan.splitUtf8) };
+  if (output.kind === 'text') {
+    const sentence = proseReply(promptText, plan.splitUtf8);
+    return { text: Array.from({ length: plan.replyRepeats }, () => sentence).join(' ') };
+  }
 
   const schema = output.kind === 'json' ? (output.schema ?? SMALL_OBJECT_SCHEMA) : output.schema;
   const naiveDateTime = plan.mutations.has('naive_timestamp');

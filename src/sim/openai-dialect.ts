@@ -138,7 +138,7 @@ function body(context: ReplyContext): unknown {
     created: Math.floor(context.nowMs / 1000),
     model: request.model,
     choices: plan.emptyChoices ? [] : [choice],
-    usage: usage(context),
+    ...(plan.noUsage ? {} : { usage: usage(context) }),
     service_tier: 'default',
     system_fingerprint: fingerprint(request.model),
   };
@@ -182,7 +182,10 @@ function streamFrames(context: ReplyContext): StreamFrame[] {
     }
     frames.push(delta({}, reply.finish));
   }
-  if (request.includeUsage) frames.push(sseFrame({ ...base, choices: [], usage: usage(context) }));
+  // `no_usage`: a compatible server that ignores include_usage and never reports tokens.
+  if (request.includeUsage && !plan.noUsage) {
+    frames.push(sseFrame({ ...base, choices: [], usage: usage(context) }));
+  }
   frames.push('data: [DONE]\n\n');
   return frames;
 }

@@ -41,12 +41,19 @@ export interface ScenarioPlan {
   emptyChoices: boolean;
   emptyChoicesFirst: boolean;
   splitUtf8: boolean;
+  /** The reply reports no token usage (`no_usage`), as some compatible servers do. */
+  noUsage: boolean;
+  /** How many times the prose reply is said over, from `long_reply:N`; 1 by default. */
+  replyRepeats: number;
   cachedTokens: number;
   /** Reported remaining tokens, from `low_tokens:N`. */
   remainingTokens?: number;
 }
 
 type ArgumentRule = 'none' | 'optional' | 'required';
+
+/** Caps `long_reply:N`, so a typo cannot make a reply of gigabytes. */
+const MAX_REPLY_REPEATS = 10_000;
 
 interface ScenarioDefinition {
   argument: ArgumentRule;
@@ -112,6 +119,12 @@ const DEFINITIONS: Record<string, ScenarioDefinition> = {
   stream_drop: { argument: 'none', apply: streamFault('stream_drop') },
   split_utf8: { argument: 'none', apply: (plan) => void (plan.splitUtf8 = true) },
   empty_choices_first: { argument: 'none', apply: (plan) => void (plan.emptyChoicesFirst = true) },
+  no_usage: { argument: 'none', apply: (plan) => void (plan.noUsage = true) },
+  long_reply: {
+    argument: 'required',
+    apply: (plan, n) =>
+      void (plan.replyRepeats = Math.min(MAX_REPLY_REPEATS, Math.max(1, Math.floor(n ?? 1)))),
+  },
 };
 
 /** Every scenario name the simulator knows, for listings and error messages. */
@@ -172,6 +185,8 @@ export function planScenarios(scenarios: readonly string[]): ScenarioPlan {
     emptyChoices: false,
     emptyChoicesFirst: false,
     splitUtf8: false,
+    noUsage: false,
+    replyRepeats: 1,
     cachedTokens: 0,
   };
   for (const scenario of scenarios) {

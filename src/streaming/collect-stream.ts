@@ -82,7 +82,19 @@ export async function collectCompletion(options: {
   const readStartedMs = now();
   const collected = await collectStream(start.events);
   const latencyMs = start.latencyMs + (now() - readStartedMs);
-  const { headers } = start;
+  return attemptResultOf({ collected, headers: start.headers, latencyMs });
+}
+
+/**
+ * What a whole stream amounts to as one attempt: a `Failure` when it
+ * failed, whatever text came before the error, else the `Completion`.
+ */
+export function attemptResultOf(options: {
+  collected: CollectedStream;
+  headers: Record<string, string>;
+  latencyMs: number;
+}): AttemptResult {
+  const { collected, headers, latencyMs } = options;
   if (collected.error) {
     const { errorType, retryable, message } = collected.error;
     return { kind: 'failure', reason: errorType, retryable, message, headers, latencyMs };

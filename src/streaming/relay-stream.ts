@@ -57,8 +57,18 @@ export async function relayStream(options: RelayStreamOptions): Promise<RelayOut
   return outcome(writer.clientGone);
 }
 
-/** The gateway's error type for a stream that failed after it was committed. */
+/**
+ * The gateway's error type for a stream that failed after it was committed.
+ * An abort the client did not cause (it would have closed the writer) is
+ * the request's deadline passing.
+ */
 function clientError(event: StreamErrorEvent): { message: string; type: string } {
+  if (event.errorType === 'aborted') {
+    return {
+      message: 'the request deadline passed before the stream ended',
+      type: 'upstream_timeout',
+    };
+  }
   const type = event.errorType === 'timeout' ? 'upstream_timeout' : 'upstream_error';
   return { message: `upstream stream failed: ${event.message}`, type };
 }

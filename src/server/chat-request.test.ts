@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../config/load-config.js';
+import { ContractRegistry } from '../contracts/contract-registry.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { REPO_ROOT, simConfigYaml } from '../test-support/gateway-harness.js';
+import { parseChatRequest } from './chat-request.js';
+
+const { config } = parseConfig(simConfigYaml('http://127.0.0.1:9'), {
+  env: {},
+  baseDir: REPO_ROOT,
+  source: 'test',
+});
+const contracts = ContractRegistry.fromDirectory(config.contractsDir);
+const base = { model: 'cheap', messages: [{ role: 'user', content: 'hi' }] };
+
+function parse(body: Record<string, unknown>) {
+  return parseChatRequest({ ...base, ...body }, { config, contracts, taskType: undefined });
+}
+
+function messageOf(body: Record<string, unknown>): string {
+  try {
+    parse(body);
+  } catch (error) {
+    if (error instanceof GatewayError && error.status === 400) return error.message;
+    throw error;
+  }
+  throw new Error('expected a 400');
+}
+
+describe('stream and stream_options on a chat request', () => {
+  it('reads no stream when none is asked for, or stream: false', () => {
+    expect(parse({}).stream).toBeUndefined();
+    expect(parse({ stream: false }).stream).toBeUndefined();
+  });
+
+  it('streams without a usage chunk unless include_usage is true', () => {
+    expect(parse({ stream: true }).stream).toEqual({ includeUsage: false });
+    expect(parse({ stream: true, stream_options: {} }).stream).toEqual({ includeUsage: false });
+    expect(parse({ stream: true, stream_options: { include_usage: false } }).stream).toEqual({
+      includeUsage: false,
+    });
+    expect(parse({ stream: true, stream_options: { include_usage: true } }).stream).toEqual({
+      includeUsage: true,
+    });
+  });
+
+  it('accepts include_obfuscation and ignores it', () => {
+    const options = { include_usage: true, include_obfuscation: false };
+    expect(parse({ stream: true, stream_options: options }).stream).toEqual({ includeUsage: true });
+  });
+
+  it('rejects stream_options without stream, as OpenAI does', () => {
+    expect(messageOf({ stream_options: { include_usage: true } })).toBe(
+      'stream_options: is only allowed when stream is true',
+    );
+    expect(messageOf({ stream: false, stream_options: { include_usage: true } })).toBe(
+      'stream_options: is only allowed when stream is true',
+    );
+  });
+
+  it('names the field at fault in a malformed stream request', () => {
+    expect(messageOf({ stream: 'yes' })).toBe('stream: must be a boolean');
+    expect(messageOf({ stream: true, stream_options: [] })).toBe(
+      'stream_options: must be an object',
+    );
+    expect(messageOf({ stream: true, stream_options: { include_usage: 'yes' } })).toBe(
+      'stream_options.include_usage: must be a boolean',
+    );
+    expect(messageOf({ stream: true, stream_options: { chunk_size: 3 } })).toBe(
+      'stream_options.chunk_size: is not a supported parameter',
+    );
+  });
+});
