@@ -11,6 +11,11 @@ export const SCENARIO_HEADER = 'x-sim-scenario';
 export function toDemoConfig(config: GatewayConfig, simulatorUrl: string): GatewayConfig {
   const providers: Record<string, ProviderConfig> = {};
   for (const [name, provider] of Object.entries(config.providers)) {
+    // An in-process model needs no upstream; it serves as configured.
+    if (provider.kind === 'llama') {
+      providers[name] = provider;
+      continue;
+    }
     providers[name] = {
       ...provider,
       baseUrl: provider.kind === 'anthropic' ? simulatorUrl : `${simulatorUrl}/v1`,

@@ -200,7 +200,11 @@ export class LlamaClient implements Omit<ProviderClient, 'kind'> {
     };
   }
 
-  /** The prompt as the chat wrapper renders it, counted by the model's tokenizer. */
+  /**
+   * The prompt as the chat wrapper renders it, template and BOS token
+   * included, counted by the model's tokenizer: exactly the tokens the model
+   * evaluates before its first answer token.
+   */
   #countPromptTokens(history: ChatHistoryItem[]): number {
     const { chatWrapper, model } = this.#runtime;
     const { contextText } = chatWrapper.generateContextState({ chatHistory: history });
@@ -270,7 +274,11 @@ export class LlamaClient implements Omit<ProviderClient, 'kind'> {
  * emptied first, so what an earlier attempt left (an aborted one included)
  * cannot leak into this one. Output tokens are the tokens sampled, read off
  * the sequence's token meter: that counts the newlines a JSON grammar ends
- * with, which the returned text leaves out.
+ * with, which the returned text leaves out. The meter files a token as
+ * output when its logits are computed, so it counts the prompt's last token
+ * as output and never sees the last sampled token (not fed back); the two
+ * cancel for output, but its input count is one short of the prompt, which
+ * is why input tokens come from `#countPromptTokens` instead.
  */
 async function decode(options: {
   slot: LlamaSlot;

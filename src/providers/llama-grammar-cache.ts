@@ -1,4 +1,5 @@
 import type { GbnfJsonSchema, Llama, LlamaGrammar } from 'node-llama-cpp';
+import { toGrammarSchema } from './llama-grammar-schema.js';
 import type { JsonSchema } from './types.js';
 
 /** Top-level keywords node-llama-cpp's schema-to-grammar generator acts on. */
@@ -20,13 +21,16 @@ const CONSTRAINING_KEYWORDS = [
  * model. Bounded, least recently used first out, because inline schemas are
  * chosen by clients.
  *
- * The generator enforces the shape of the JSON (types, enums, consts, required
- * properties, closed objects, string and array lengths, `date-time`, `date`
- * and `time` formats, `$defs` references) but not numeric bounds, `pattern`,
- * other formats, `allOf` or `not`. Decoded output can therefore still fail the
- * contract, and it is validated with Ajv afterwards like any provider's. A
- * nested schema with none of the keywords it knows (`{}`) is decoded as
- * `null`; at the top level such a schema gets a generic JSON object grammar.
+ * The generator enforces the shape of the JSON (types, enums, consts, closed
+ * objects, string and array lengths, `date-time`, `date` and `time` formats,
+ * `$defs` references), and `toGrammarSchema` adds numeric bounds (as a grid
+ * of values) and `anyOf`. It does not enforce `pattern`, other formats,
+ * `allOf`, `not`, one-sided numeric bounds or `uniqueItems`. Decoded output
+ * can therefore still fail the contract, and it is validated with Ajv
+ * afterwards like any provider's. Every listed property is decoded, required
+ * or not. A nested schema with none of the keywords it knows (`{}`) is
+ * decoded as `null`; at the top level such a schema gets a generic JSON
+ * object grammar.
  */
 export class LlamaGrammarCache {
   readonly #llama: Llama;
@@ -64,10 +68,12 @@ export class LlamaGrammarCache {
 
   async #create(schema: JsonSchema): Promise<LlamaGrammar> {
     if (schema === false) throw new Error('the schema `false` accepts no value at all');
-    if (schema === true || !CONSTRAINING_KEYWORDS.some((keyword) => keyword in schema)) {
+    if (schema === true) return this.#llama.getGrammarFor('json');
+    const grammarSchema = toGrammarSchema(schema);
+    if (!CONSTRAINING_KEYWORDS.some((keyword) => keyword in grammarSchema)) {
       return this.#llama.getGrammarFor('json');
     }
     // Ajv has already accepted the schema; the generator reads the subset it knows.
-    return this.#llama.createGrammarForJsonSchema<GbnfJsonSchema>(schema as GbnfJsonSchema);
+    return this.#llama.createGrammarForJsonSchema<GbnfJsonSchema>(grammarSchema as GbnfJsonSchema);
   }
 }

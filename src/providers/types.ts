@@ -121,6 +121,6 @@ export type AttemptResult = Completion | Failure;
 
 /** One upstream, such as OpenAI, Anthropic or a vLLM server. */
 export interface ProviderClient {
-  readonly kind: 'openai' | 'anthropic';
+  readonly kind: 'openai' | 'anthropic' | 'llama';
   complete(request: CompletionRequest): Promise<AttemptResult>;
 }
