@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { PostgresKeyStore } from './postgres-key-store.js';
 import { SqliteKeyStore } from './sqlite-key-store.js';
 import type { KeyStore } from './key-store.js';
@@ -13,7 +15,11 @@ export const DEFAULT_KEY_STORE: KeyStoreConfig = { kind: 'sqlite', path: './swit
 
 /** Opens (and, the first time, creates) the store the configuration names. */
 export async function openKeyStore(config: KeyStoreConfig): Promise<KeyStore> {
-  if (config.kind === 'sqlite') return new SqliteKeyStore({ path: config.path });
+  if (config.kind === 'sqlite') {
+    // SQLite creates the file but not its directory (`sqlite_path: data/keys.db`).
+    if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
+    return new SqliteKeyStore({ path: config.path });
+  }
   return PostgresKeyStore.open({
     connectionString: config.connectionString,
     schema: config.schema,
