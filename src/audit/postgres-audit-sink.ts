@@ -77,9 +77,18 @@ export class PostgresAuditSink implements AuditSink {
       idleTimeoutMillis: 30_000,
       application_name: 'switchyard-audit',
     });
+    const { logger } = options;
     // An idle connection dropped by the server must not crash the process.
     this.#pool.on('error', (error) => {
-      options.logger.warn({ err: error }, 'audit: idle PostgreSQL connection failed');
+      logger.warn({ err: connectionError(error) }, 'audit: idle PostgreSQL connection failed');
+    });
+    // Nor one dropped while checked out but between statements (pg emits
+    // 'error' on the client then, and the pool listens only to idle ones):
+    // the statement that follows fails and the writer retries the batch.
+    this.#pool.on('connect', (client) => {
+      client.on('error', (error) => {
+        logger.debug({ err: connectionError(error) }, 'audit: PostgreSQL connection failed');
+      });
     });
   }
 
@@ -162,6 +171,16 @@ export class PostgresAuditSink implements AuditSink {
       throw error;
     }
   }
+}
+
+/**
+ * What is worth logging of a connection error. pg-pool hangs the whole
+ * client on it (`err.client`), which would put every connection parameter
+ * and internal buffer into the log line.
+ */
+function connectionError(error: Error): Record<string, unknown> {
+  const code = (error as { code?: unknown }).code;
+  return { type: error.name, message: error.message, ...(code ? { code } : {}) };
 }
 
 /** A record as the row `jsonb_to_recordset` reads; attempts keep snake_case keys. */

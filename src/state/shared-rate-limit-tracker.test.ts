@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../logging/logger.js';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createLogger, silentLogger } from '../logging/logger.js';
 import {
   MemorySharedRateLimitStore,
   type SharedRateLimitStore,
@@ -74,6 +75,68 @@ describe('SharedRateLimitTracker', () => {
       reason: 'cool_down',
       untilMs: T0 + 300,
     });
+  });
+});
+
+describe('SharedRateLimitTracker while its store is down', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('logs one line per outage of the store, not one per write, and one when it is back', async () => {
+    const messages: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        messages.push((JSON.parse(chunk.toString()) as { msg: string }).msg);
+        done();
+      },
+    });
+    const memory = new MemorySharedRateLimitStore();
+    let down = true;
+    const store: SharedRateLimitStore = {
+      observe: (input) => (down ? failingStore.observe(input) : memory.observe(input)),
+      coolDown: (input) => (down ? failingStore.coolDown(input) : memory.coolDown(input)),
+      exportState: () => (down ? failingStore.exportState() : memory.exportState()),
+    };
+    const local = new SharedRateLimitTracker({
+      store,
+      logger: createLogger({ level: 'info', destination }),
+      now: () => T0,
+    });
+
+    for (let i = 0; i < 20; i++) local.observe('d', { remainingRequests: 100 - i });
+    await local.refresh();
+    down = false;
+    local.coolDown('d', T0 + 500);
+    await local.flush();
+
+    expect(messages).toEqual([
+      "shared rate-limit state could not be written; carrying on with this replica's figures",
+      'shared rate-limit state is reachable again',
+    ]);
+    expect((await memory.exportState()).deployments['d']?.coolDownUntilMs).toBe(T0 + 500);
+  });
+
+  it('starts no refresh while the previous one still waits on the store', async () => {
+    vi.useFakeTimers();
+    let reads = 0;
+    let answer: (state: { deployments: {} }) => void = () => {};
+    const slow: SharedRateLimitStore = {
+      observe: async () => {},
+      coolDown: async (input) => input.untilMs,
+      exportState: () => {
+        reads++;
+        return new Promise((resolve) => (answer = resolve));
+      },
+    };
+    const stop = tracker(slow).startRefreshing({ intervalMs: 1000 });
+
+    await vi.advanceTimersByTimeAsync(3500);
+    expect(reads).toBe(1);
+    answer({ deployments: {} });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(reads).toBe(2);
+    stop();
   });
 });
 

@@ -32,6 +32,7 @@ export class SharedRateLimitTracker extends RateLimitTracker {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #pending = new Set<Promise<unknown>>();
+  #failing = false;
 
   constructor(options: SharedRateLimitTrackerOptions) {
     const { store, logger, now, ...trackerOptions } = options;
@@ -67,26 +68,54 @@ export class SharedRateLimitTracker extends RateLimitTracker {
     try {
       shared = await this.#store.exportState();
     } catch (error) {
-      this.#logger.warn({ err: error }, 'shared rate-limit state could not be read');
+      this.#onStoreFailed(error, 'shared rate-limit state could not be read');
       return;
     }
+    this.#onStoreOk();
     this.importState(mergeStates(this.exportState(), shared));
   }
 
   /** Refreshes every `intervalMs` until the returned function is called. */
   startRefreshing(options: { intervalMs: number }): () => void {
-    const timer = setInterval(() => void this.refresh(), options.intervalMs);
+    let running = false;
+    const tick = async () => {
+      // A store slower than the interval (an outage waiting on timeouts)
+      // must not pile up refreshes.
+      if (running) return;
+      running = true;
+      try {
+        await this.refresh();
+      } finally {
+        running = false;
+      }
+    };
+    const timer = setInterval(() => void tick(), options.intervalMs);
     // A refresh timer alone must not keep the process alive.
     timer.unref();
     return () => clearInterval(timer);
   }
 
   #writeThrough(write: Promise<unknown>): void {
-    const tracked = write.catch((error: unknown) => {
-      this.#logger.warn({ err: error }, 'shared rate-limit state could not be written');
-    });
+    const tracked = write.then(
+      () => this.#onStoreOk(),
+      (error: unknown) =>
+        this.#onStoreFailed(error, 'shared rate-limit state could not be written'),
+    );
     this.#pending.add(tracked);
     void tracked.finally(() => this.#pending.delete(tracked));
+  }
+
+  // One line per outage of the store, not one per request while it lasts.
+  #onStoreFailed(error: unknown, message: string): void {
+    if (this.#failing) return;
+    this.#failing = true;
+    this.#logger.warn({ err: error }, `${message}; carrying on with this replica's figures`);
+  }
+
+  #onStoreOk(): void {
+    if (!this.#failing) return;
+    this.#failing = false;
+    this.#logger.info('shared rate-limit state is reachable again');
   }
 }
 
