@@ -1,15 +1,28 @@
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { adminKeyRoutes } from '../keys/admin-handlers.js';
+import { hasAdminToken } from '../keys/admin-token.js';
 import type { GatewayConfig } from '../config/config-types.js';
 import { ContractRegistry } from '../contracts/contract-registry.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import type { BreakerStateChange } from '../resilience/circuit-breaker.js';
 import { HttpPools } from '../providers/http-pool.js';
 import { RouteEngine } from '../routing/route-engine.js';
-import { createGatewayServer } from '../server/gateway-server.js';
+import { createGatewayServer, type ExtraRoute } from '../server/gateway-server.js';
 import { startSimulator, type RunningSimulator } from '../sim/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { buildGate, type BuiltGate } from './build-gate.js';
-import { buildProviders } from './build-providers.js';
+import { loadProviders } from './build-providers.js';
+import {
+  closeGatewayServices,
+  openGatewayServices,
+  type GatewayServices,
+} from './gateway-services.js';
+import { policiesHandler, resumePoliciesHandler } from '../policies/policy-handlers.js';
+import { RequestPipeline } from '../server/request-pipeline.js';
+import { dashboardDataHandler } from '../dashboard/dashboard-data.js';
+import { dashboardPageHandler } from '../dashboard/dashboard-page.js';
+import { DashboardStats } from '../dashboard/dashboard-stats.js';
 import { toDemoConfig } from './demo-mode.js';
 
 export interface StartGatewayOptions {
@@ -27,6 +40,8 @@ export interface RunningGateway {
   config: GatewayConfig;
   pools: HttpPools;
   resilience: BuiltGate;
+  /** Telemetry, policies, cache, audit log and the Redis client. */
+  services: GatewayServices;
   /** The in-process simulator, in demo mode. */
   simulator: RunningSimulator | undefined;
   close(): Promise<void>;
@@ -49,16 +64,76 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   const contracts = ContractRegistry.fromDirectory(config.contractsDir);
   const pools = new HttpPools();
-  const providers = buildProviders({ config, pools, now: clock.now });
+  const { clients: providers, close: closeProviders } = await loadProviders({
+    config,
+    pools,
+    now: clock.now,
+    logger,
+  });
+  const services = await openGatewayServices({ config, logger, clock });
+  const { telemetry, policies } = services;
+  const breakerCounter = telemetry.breakerListener();
   const resilience = buildGate({
     config,
     clock,
     logger,
-    ...(options.onBreakerChange ? { onBreakerChange: options.onBreakerChange } : {}),
+    ...(services.redis ? { redis: services.redis } : {}),
+    isPaused: (deployment) => policies.isPaused(deployment.model),
+    onEvent: (event) => telemetry.recordGateEvent(event),
+    onBreakerChange: (change) => {
+      breakerCounter.onStateChange(change);
+      options.onBreakerChange?.(change);
+    },
   });
-  const engine = new RouteEngine({ config, providers, clock, gate: resilience.gate });
+  // The cost-cap policy opens a breaker through the registry, like failures do.
+  policies.setBreakerOpener((input) => resilience.breakers.forceOpen(input.deploymentId, input));
+  telemetry.metrics.watchBreakers(() => resilience.breakers.list(clock.now()));
+  const engine = new RouteEngine({
+    config,
+    providers,
+    clock,
+    gate: telemetry.traceGate(resilience.gate),
+  });
+  const pipeline = new RequestPipeline({
+    config,
+    engine,
+    logger,
+    clock,
+    services,
+    access: services.access,
+  });
+  const adminToken = config.admin.token;
+  // Without an admin token, the policies are readable (and resumable) by anyone
+  // who reaches the gateway, as everything is in open mode.
+  const authorize = (request: IncomingMessage) =>
+    adminToken === undefined || hasAdminToken(request, adminToken);
+  // Endpoints beside the gateway's own: metrics, dashboard, admin API.
+  const extraRoutes: Record<string, ExtraRoute> = {
+    'GET /metrics': telemetry.metricsHandler,
+    'GET /admin/policies': policiesHandler(policies, { authorize }),
+    'POST /admin/policies/resume': resumePoliciesHandler(policies, { authorize }),
+    ...adminKeyRoutes({
+      access: services.access,
+      token: adminToken,
+      knownTiers: Object.keys(config.tiers),
+      logger,
+    }),
+  };
+  // The live dashboard: its stats observe every request, as the policies do.
+  const dashboardStats = new DashboardStats({ now: () => clock.now() });
+  telemetry.addObserver(dashboardStats);
+  extraRoutes['GET /dashboard'] = dashboardPageHandler();
+  extraRoutes['GET /dashboard/data'] = dashboardDataHandler({
+    stats: dashboardStats,
+    breakers: () => resilience.breakers.list(clock.now()),
+    deploymentIds: Object.values(config.tiers).flatMap((tier) => tier.map((d) => d.id)),
+    policies: () => policies.list(),
+    logger,
+  });
   let accepting = true;
   const server = createGatewayServer({
+    extraRoutes,
+    pipeline,
     config,
     engine,
     contracts,
@@ -83,6 +158,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     config,
     pools,
     resilience,
+    services,
     simulator,
     async close() {
       accepting = false;
@@ -90,6 +166,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
+      await resilience.close();
+      // The audit log flushes what the last requests wrote before Redis goes.
+      await closeGatewayServices(services);
+      await closeProviders();
       await pools.close();
       await simulator?.close();
     },

@@ -141,10 +141,21 @@ describe('toAuditRecord', () => {
       schemaValid: true,
       repaired: true,
       cacheHit: false,
-      fallback: true,
+      // An escalation between cloud tiers is not a fallback.
+      fallback: false,
       errorType: null,
       metadata: { team: 'support' },
     });
+  });
+
+  it('marks an answer of the fallback tier as a fallback', () => {
+    const record = toAuditRecord({
+      ...base,
+      job: { taskType: 'classification', contract },
+      result: { ...escalated, fallback: true },
+      status: 200,
+    });
+    expect(record.fallback).toBe(true);
   });
 
   it('leaves prompt and output text out unless includeText is set', () => {

@@ -59,7 +59,10 @@ export interface AuditRecord {
   schemaValid: boolean | null;
   repaired: boolean;
   cacheHit: boolean;
-  /** The answer took more than one attempt: a retry, a re-ask or an escalation. */
+  /**
+   * The fallback tier (self-hosted servers) answered because no cloud
+   * deployment could, as the envelope's `fallback` says.
+   */
   fallback: boolean;
   /** The error `type` of a failed request (`upstream_error`, …); null on success. */
   errorType: string | null;
@@ -120,7 +123,7 @@ export function toAuditRecord(options: ToAuditRecordOptions): AuditRecord {
     schemaValid: schemaVerdict(options),
     repaired: result?.ok ? result.repaired : false,
     cacheHit,
-    fallback: attempts.length > 1,
+    fallback: result?.ok === true && result.fallback && !cacheHit,
     errorType: result && !result.ok ? result.error.type : (options.errorType ?? null),
   };
   if (options.metadata) record.metadata = options.metadata;

@@ -2,14 +2,22 @@
 import { parseArgs } from 'node:util';
 import { startGateway } from '../app/start-gateway.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
+import { runEvalCommand } from './eval-command.js';
 import { createLogger } from '../logging/logger.js';
 import { startSimulator } from '../sim/index.js';
+import { runReportCommand } from './report-command.js';
+import { runKeysCommand } from './keys-command.js';
 
 const USAGE = `Usage: switchyard <command> [options]
 
 Commands:
   serve [--config FILE] [--port N] [--host H]   run the gateway (default command)
   sim [--port N] [--host H]                     run the provider simulator
+  report --from DATE --to DATE [--format table|json|csv] [--config FILE]
+                                                cost report from the audit log
+  eval --prompts FILE --contract NAME [...]     replay prompts, score each model
+                                                against a contract (eval --help)
+  keys create|list|show|update|revoke [...]     manage virtual API keys (keys --help)
   help                                          show this text
 
 The configuration is --config, else $SWITCHYARD_CONFIG, else ./switchyard.yaml,
@@ -24,6 +32,12 @@ async function main(argv: string[]): Promise<number> {
       return serve(rest);
     case 'sim':
       return sim(rest);
+    case 'report':
+      return runReportCommand(rest, process);
+    case 'eval':
+      return runEvalCommand(rest, { stdout: process.stdout, stderr: process.stderr });
+    case 'keys':
+      return runKeysCommand(rest, process);
     case 'help':
     case '--help':
     case '-h':
@@ -57,7 +71,15 @@ async function serve(args: string[]): Promise<number> {
     { source: loaded.source, skipped_providers: loaded.skippedProviders },
     'configuration loaded',
   );
-  const gateway = await startGateway({ config, logger, ...(port !== undefined ? { port } : {}) });
+  let gateway;
+  try {
+    gateway = await startGateway({ config, logger, ...(port !== undefined ? { port } : {}) });
+  } catch (error) {
+    // A port in use, an unreachable key store, a model that will not load.
+    logger.error({ err: error }, 'cannot start');
+    process.stderr.write(`switchyard: cannot start: ${(error as Error).message}\n`);
+    return 1;
+  }
   await untilSignal();
   logger.info('shutting down');
   await gateway.close();

@@ -1,13 +1,12 @@
 import { parseArgs } from 'node:util';
-import { normaliseAuditConfig, type AuditConfig } from '../audit/audit-config.js';
-import type { GatewayConfig } from '../config/config-types.js';
+import type { AuditConfig } from '../audit/audit-config.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/load-config.js';
 import { parseRfc3339Ms } from '../resilience/rfc3339.js';
 import { utcMs } from '../resilience/utc-time.js';
 import { buildCostReport, heavyModelOf } from '../report/cost-report.js';
 import { openAuditReader } from '../report/open-audit-reader.js';
 import { renderReportCsv, renderReportTable } from '../report/render-report.js';
-import { normaliseReportConfig, type ReportConfig } from '../report/report-config.js';
+import type { ReportConfig } from '../report/report-config.js';
 
 export const REPORT_USAGE = `Usage: switchyard report --from DATE --to DATE [--format table|json|csv] [--config FILE]
 
@@ -26,11 +25,8 @@ export interface CommandIo {
   stderr: { write(text: string): unknown };
 }
 
-/** What the lead's configuration will carry once `audit` and `report` are wired in. */
-type ConfigWithAudit = GatewayConfig & { audit?: AuditConfig; report?: ReportConfig };
-
 export interface ReportCommandOptions {
-  /** Overrides `config.audit` (until the configuration carries it, and in tests). */
+  /** Overrides `config.audit` (tests). */
   audit?: AuditConfig;
   /** Overrides `config.report`. */
   report?: ReportConfig;
@@ -64,13 +60,9 @@ export async function runReportCommand(
     io.stderr.write(`switchyard: invalid configuration: ${error.message}\n`);
     return 2;
   }
-  const config = loaded.config as ConfigWithAudit;
-  const audit =
-    options.audit ??
-    config.audit ??
-    normaliseAuditConfig(undefined, { baseDir: options.cwd ?? process.cwd() });
-  const fixed = (options.report ?? config.report ?? normaliseReportConfig(undefined))
-    .monthlyFixedCostsUsd;
+  const { config } = loaded;
+  const audit = options.audit ?? config.audit;
+  const fixed = (options.report ?? config.report).monthlyFixedCostsUsd;
 
   try {
     const reader = openAuditReader(audit);

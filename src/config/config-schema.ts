@@ -1,3 +1,5 @@
+import { FEATURE_SECTIONS_SCHEMA } from './feature-sections.js';
+
 /**
  * JSON Schema of the configuration file as written (snake_case YAML). Ajv
  * checks it at start-up; its errors are turned into key paths such as
@@ -36,9 +38,9 @@ export const CONFIG_SCHEMA = {
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
-        required: ['kind', 'base_url'],
+        required: ['kind'],
         properties: {
-          kind: { enum: ['openai', 'anthropic'] },
+          kind: { enum: ['openai', 'anthropic', 'llama'] },
           base_url: { type: 'string', pattern: '^https?://' },
           api_key: { type: 'string' },
           forward_headers: { type: 'array', items: { type: 'string', minLength: 1 } },
@@ -52,7 +54,23 @@ export const CONFIG_SCHEMA = {
               keep_alive_timeout_ms: { type: 'integer', minimum: 1 },
             },
           },
+          // kind llama: a GGUF model run in-process by node-llama-cpp.
+          model_path: { type: 'string', minLength: 1 },
+          context_size_tokens: { type: 'integer', minimum: 64 },
+          threads: { type: 'integer', minimum: 1, maximum: 256 },
+          sequences: { type: 'integer', minimum: 1, maximum: 64 },
         },
+        // Conditions on known kinds only, so a misspelt kind is reported as such.
+        allOf: [
+          {
+            if: { required: ['kind'], properties: { kind: { const: 'llama' } } },
+            then: { required: ['model_path'] },
+          },
+          {
+            if: { required: ['kind'], properties: { kind: { enum: ['openai', 'anthropic'] } } },
+            then: { required: ['base_url'] },
+          },
+        ],
       },
     },
     tiers: {
@@ -147,5 +165,6 @@ export const CONFIG_SCHEMA = {
       },
     },
     demo: { enum: ['auto', true, false] },
+    ...FEATURE_SECTIONS_SCHEMA,
   },
 } as const;

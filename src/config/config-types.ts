@@ -1,7 +1,11 @@
+import type { AuditConfig } from '../audit/audit-config.js';
 import type { ModelPrice } from '../cost/price-table.js';
+import type { AdminConfig, KeysConfig } from '../keys/keys-config.js';
+import type { PolicyConfig } from '../policies/policy-config.js';
+import type { ReportConfig } from '../report/report-config.js';
 
 /** The validated, normalised configuration the gateway runs on. */
-export interface GatewayConfig {
+export interface GatewayConfig extends FeatureConfig {
   server: { host: string; port: number; bodyLimitBytes: number; region: string };
   providers: Record<string, ProviderConfig>;
   tiers: Record<string, DeploymentConfig[]>;
@@ -28,7 +32,8 @@ export interface GatewayConfig {
 
 export interface ProviderConfig {
   name: string;
-  kind: 'openai' | 'anthropic';
+  kind: 'openai' | 'anthropic' | 'llama';
+  /** Empty for kind `llama`, whose model runs in this process. */
   baseUrl: string;
   /** Never logged or echoed; redacted by the logger. */
   apiKey: string | undefined;
@@ -42,6 +47,20 @@ export interface ProviderConfig {
    * when false the schema goes into the system prompt with JSON mode.
    */
   jsonSchema: boolean;
+  /** Set for kind `llama` only: the local model and how llama.cpp runs it. */
+  llama?: LlamaProviderConfig;
+}
+
+/** An in-process GGUF model (provider kind `llama`). */
+export interface LlamaProviderConfig {
+  /** Absolute path of the GGUF file; the loader checked that it exists. */
+  modelPath: string;
+  /** Tokens one attempt may hold, prompt and answer; capped at the model's trained size. */
+  contextSizeTokens: number;
+  /** CPU threads llama.cpp decodes with. */
+  threads: number;
+  /** Attempts decoded at once; further ones wait their turn. */
+  sequences: number;
 }
 
 export interface DeploymentConfig {
@@ -71,4 +90,22 @@ export interface ResilienceConfig {
   maxInFlightPerDeployment: number;
   maxQueuedPerDeployment: number;
   queueWaitMs: number;
+}
+
+/** The sections of the gateway's memory and self-observation. */
+export interface FeatureConfig {
+  /**
+   * Shared state for replicas. Without a URL, breakers, rate-limit windows,
+   * budgets and the cache live in this process only.
+   */
+  redis: { url: string | undefined; keyPrefix: string; commandTimeoutMs: number };
+  /** The exact-match response cache of validated answers. */
+  cache: { enabled: boolean; backend: 'memory' | 'redis'; ttlMs: number; maxEntries: number };
+  audit: AuditConfig;
+  /** Where virtual API keys live; with none stored, the gateway is open. */
+  keys: KeysConfig;
+  /** The admin API's token; without one the admin API is off. */
+  admin: AdminConfig;
+  report: ReportConfig;
+  policies: PolicyConfig;
 }

@@ -53,4 +53,28 @@ cost:
   max_cost_usd_per_request: 0.05
 
 contracts_dir: ./contracts
+
+# Shared state for replicas: with a URL, circuit breakers, rate-limit windows,
+# budgets and the response cache live in Redis; empty keeps them in this process.
+redis:
+  url: \${REDIS_URL:-}
+
+# Exact-match cache of validated answers: memory, or Redis when redis.url is set.
+cache:
+  enabled: true
+  ttl_ms: 600000
+
+# One row per request with its attempts; never prompt or output text unless
+# include_text is true. An SQLite file here; PostgreSQL for replicas.
+audit:
+  backend: sqlite
+  sqlite: { path: ./switchyard-audit.db }
+
+# Virtual API keys, stored as hashes. While no key exists the gateway is open
+# to every caller. The admin API (/admin/keys) needs a token of 16+ characters.
+keys:
+  store: sqlite
+  sqlite_path: ./switchyard.db
+admin:
+  token: \${SWITCHYARD_ADMIN_TOKEN:-}
 `;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -9,6 +9,11 @@ import { CONFIG_SCHEMA } from './config-schema.js';
 import type { DeploymentConfig, GatewayConfig, ProviderConfig } from './config-types.js';
 import { DEFAULT_CONFIG_YAML } from './default-config.js';
 import { expandEnv } from './expand-env.js';
+import {
+  normaliseFeatureSections,
+  SectionError,
+  type RawFeatureSections,
+} from './feature-sections.js';
 
 /** A configuration that cannot run; `path` names the offending key. */
 export class ConfigError extends Error {
@@ -61,6 +66,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   return parseConfig(DEFAULT_CONFIG_YAML, {
     env,
     baseDir: PACKAGE_ROOT,
+    // The embedded default's data files go where the command runs, not into the package.
+    dataDir: cwd,
     source: 'embedded default',
   });
 }
@@ -69,6 +76,11 @@ export interface ParseConfigOptions {
   env: NodeJS.ProcessEnv;
   /** Relative paths in the file (contracts_dir) resolve against this. */
   baseDir: string;
+  /**
+   * Where relative paths of data files (audit log, keys, spool) resolve;
+   * default `baseDir`.
+   */
+  dataDir?: string;
   source: string;
 }
 
@@ -88,7 +100,10 @@ export function parseConfig(text: string, options: ParseConfigOptions): LoadedCo
 let validateShape: ReturnType<Ajv['compile']> | undefined;
 
 function checkShape(raw: unknown): void {
-  validateShape ??= new Ajv({ allErrors: false, strict: false }).compile(CONFIG_SCHEMA);
+  // Coercion lets `port: ${PORT:-8080}` work: expansion always yields a string.
+  validateShape ??= new Ajv({ allErrors: false, strict: false, coerceTypes: true }).compile(
+    CONFIG_SCHEMA,
+  );
   if (validateShape(raw)) return;
   const error = validateShape.errors?.[0];
   if (!error) throw new ConfigError('', 'invalid configuration');
@@ -146,13 +161,18 @@ interface RawResilience {
 }
 
 interface RawProvider {
-  kind: 'openai' | 'anthropic';
-  base_url: string;
+  kind: 'openai' | 'anthropic' | 'llama';
+  /** Present unless kind is llama (the schema says so). */
+  base_url?: string;
   api_key?: string;
   forward_headers?: string[];
   json_schema?: boolean;
   timeouts?: { connect_ms?: number; first_byte_ms?: number; total_ms?: number };
   pool?: { connections?: number; keep_alive_timeout_ms?: number };
+  model_path?: string;
+  context_size_tokens?: number;
+  threads?: number;
+  sequences?: number;
 }
 
 interface RawPrice {
@@ -164,7 +184,7 @@ interface RawPrice {
   reasoning?: boolean;
 }
 
-interface RawConfig {
+interface RawConfig extends RawFeatureSections {
   server?: { host?: string; port?: number; body_limit_bytes?: number; region?: string };
   providers: Record<string, RawProvider>;
   tiers: Record<string, RawDeployment[]>;
@@ -185,7 +205,7 @@ interface RawConfig {
 
 function normalise(raw: RawConfig, options: ParseConfigOptions): LoadedConfig {
   const prices = normalisePrices(raw.prices);
-  const { providers, skipped } = normaliseProviders(raw.providers);
+  const { providers, skipped } = normaliseProviders(raw.providers, options.baseDir);
   const tierOrder =
     raw.tier_order ?? Object.keys(raw.tiers).filter((tier) => tier !== raw.fallback_tier);
   checkTierOrder(tierOrder, raw.tiers, raw.fallback_tier);
@@ -248,17 +268,35 @@ function normalise(raw: RawConfig, options: ParseConfigOptions): LoadedConfig {
     prices,
     logging: { level: raw.logging?.level ?? 'info' },
     demo,
+    ...featureSections(raw, options.dataDir ?? options.baseDir),
   };
   return { config, source: options.source, skippedProviders: skipped };
 }
 
-function normaliseProviders(raw: Record<string, RawProvider>): {
+function featureSections(raw: RawConfig, baseDir: string) {
+  try {
+    return normaliseFeatureSections(raw, { baseDir });
+  } catch (error) {
+    if (error instanceof SectionError) throw new ConfigError(error.key, error.message);
+    throw error;
+  }
+}
+
+/** Settings of an HTTP upstream that an in-process model has no use for. */
+const HTTP_ONLY_KEYS = ['base_url', 'api_key', 'json_schema', 'pool', 'forward_headers'] as const;
+const LLAMA_ONLY_KEYS = ['model_path', 'context_size_tokens', 'threads', 'sequences'] as const;
+
+function normaliseProviders(
+  raw: Record<string, RawProvider>,
+  baseDir: string,
+): {
   providers: Record<string, ProviderConfig>;
   skipped: string[];
 } {
   const providers: Record<string, ProviderConfig> = {};
   const skipped: string[] = [];
   for (const [name, p] of Object.entries(raw)) {
+    checkKindKeys(name, p);
     // A key written but expanded to nothing means "not configured here".
     if (p.api_key !== undefined && p.api_key.trim() === '') {
       skipped.push(name);
@@ -266,7 +304,7 @@ function normaliseProviders(raw: Record<string, RawProvider>): {
     providers[name] = {
       name,
       kind: p.kind,
-      baseUrl: p.base_url.replace(/\/+$/, ''),
+      baseUrl: (p.base_url ?? '').replace(/\/+$/, ''),
       apiKey: p.api_key?.trim() || undefined,
       forwardHeaders: (p.forward_headers ?? []).map((h) => h.toLowerCase()),
       timeouts: {
@@ -279,9 +317,55 @@ function normaliseProviders(raw: Record<string, RawProvider>): {
         keepAliveTimeoutMs: p.pool?.keep_alive_timeout_ms ?? 4_000,
       },
       jsonSchema: p.json_schema ?? p.kind === 'openai',
+      ...(p.kind === 'llama' ? { llama: normaliseLlama({ name, raw: p, baseDir }) } : {}),
     };
   }
   return { providers, skipped };
+}
+
+/** An HTTP setting on a local model, or a model file on an HTTP upstream, is a mistake. */
+function checkKindKeys(name: string, p: RawProvider): void {
+  const llama = p.kind === 'llama';
+  for (const key of llama ? HTTP_ONLY_KEYS : LLAMA_ONLY_KEYS) {
+    if (p[key] === undefined) continue;
+    throw new ConfigError(
+      `providers.${name}.${key}`,
+      llama
+        ? 'is not used by kind llama (the model runs in-process)'
+        : 'is only used by kind llama',
+    );
+  }
+}
+
+/**
+ * The local model's settings. A relative `model_path` is read from the
+ * configuration file's directory; a missing file stops start-up here rather
+ * than when the model is loaded.
+ */
+function normaliseLlama(options: {
+  name: string;
+  raw: RawProvider;
+  baseDir: string;
+}): NonNullable<ProviderConfig['llama']> {
+  const { name, raw, baseDir } = options;
+  const modelPath = resolve(baseDir, raw.model_path ?? '');
+  if (!isFile(modelPath)) {
+    throw new ConfigError(`providers.${name}.model_path`, `no model file at ${modelPath}`);
+  }
+  return {
+    modelPath,
+    contextSizeTokens: raw.context_size_tokens ?? 4096,
+    threads: raw.threads ?? 2,
+    sequences: raw.sequences ?? 1,
+  };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function normaliseTier(options: {
@@ -296,10 +380,13 @@ function normaliseTier(options: {
   const result: DeploymentConfig[] = [];
   deployments.forEach((d, index) => {
     const path = `tiers.${tier}[${index}]`;
-    if (!providers[d.provider]) {
+    const provider = providers[d.provider];
+    if (!provider) {
       throw new ConfigError(`${path}.provider`, `unknown provider "${d.provider}"`);
     }
-    if (!prices.models[d.model] && fallback) prices.models[d.model] = FREE;
+    // An in-process model is self-hosted wherever it serves.
+    const selfHosted = fallback || provider.kind === 'llama';
+    if (!prices.models[d.model] && selfHosted) prices.models[d.model] = FREE;
     if (!prices.models[d.model]) {
       throw new ConfigError(
         `${path}.model`,
@@ -311,7 +398,10 @@ function normaliseTier(options: {
       tier,
       provider: d.provider,
       model: d.model,
-      contextWindow: d.context_window ?? prices.models[d.model]?.contextWindow,
+      contextWindow:
+        d.context_window ??
+        prices.models[d.model]?.contextWindow ??
+        provider.llama?.contextSizeTokens,
       maxPromptTokens: d.max_prompt_tokens,
       costPerRequestUsd: d.cost_per_request_usd ?? 0,
     });

@@ -29,17 +29,27 @@ export class CostCapBreakerPolicy {
   readonly #windows = new Map<string, RatioWindow>();
   readonly #openUntil = new Map<string, number>();
 
-  constructor(options: { config: PolicyConfig['costCap'] }) {
+  readonly #exempt: (deploymentId: string) => boolean;
+
+  constructor(options: {
+    config: PolicyConfig['costCap'];
+    /** Deployments never to open (the fallback tier: the last resort). */
+    exempt?: (deploymentId: string) => boolean;
+  }) {
     this.#config = options.config;
+    this.#exempt = options.exempt ?? (() => false);
   }
 
   /** The changes this request causes; each names a breaker for the engine to open. */
   observe(facts: RequestFacts, nowMs: number): PolicyChange[] {
     if (!this.#config.enabled) return [];
+    // A cap the client lowered itself says nothing about the deployment; counting
+    // it would let any client open every breaker with a tiny max_cost_usd.
+    if (facts.capLoweredByClient) return [];
 
     const changes: PolicyChange[] = [];
     for (const attempt of facts.attempts) {
-      if (attempt.outcome !== 'skipped_cost_cap') continue;
+      if (attempt.outcome !== 'skipped_cost_cap' || this.#exempt(attempt.deploymentId)) continue;
       const window = this.#window(attempt.deploymentId);
       window.record({ hit: true, nowMs });
       const { hits } = window.totals(nowMs);

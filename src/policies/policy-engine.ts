@@ -18,6 +18,8 @@ export interface PolicyEngineOptions {
   /** Epoch ms; default `Date.now`. Tests pass a fake. */
   now?: () => number;
   logger?: Logger;
+  /** The fallback tier, whose breakers policy (c) never opens. */
+  fallbackTier?: string | undefined;
   /** How policy (c) opens a breaker; without it the change is only reported. */
   openBreaker?: OpenBreaker;
   /** Told of every change, e.g. to count it (`Telemetry.metrics.recordPolicyChange`). */
@@ -71,7 +73,7 @@ export class PolicyEngine implements RequestObserver {
   readonly #latency: LatencyDowngradePolicy;
   readonly #schema: SchemaPausePolicy;
   readonly #costCap: CostCapBreakerPolicy;
-  readonly #openBreaker: OpenBreaker | undefined;
+  #openBreaker: OpenBreaker | undefined;
   readonly #onChange: ((change: PolicyChange) => void) | undefined;
   readonly #webhook: WebhookNotifier | undefined;
   readonly #recent: PolicyChange[] = [];
@@ -86,12 +88,25 @@ export class PolicyEngine implements RequestObserver {
       tierOrder: options.tierOrder,
     });
     this.#schema = new SchemaPausePolicy({ config: this.config.schema });
-    this.#costCap = new CostCapBreakerPolicy({ config: this.config.costCap });
+    const fallbackPrefix = options.fallbackTier ? `${options.fallbackTier}/` : undefined;
+    this.#costCap = new CostCapBreakerPolicy({
+      config: this.config.costCap,
+      exempt: (deploymentId) =>
+        fallbackPrefix !== undefined && deploymentId.startsWith(fallbackPrefix),
+    });
     this.#openBreaker = options.openBreaker;
     this.#onChange = options.onChange;
     const url = this.config.webhookUrl;
     this.#webhook =
       options.webhook ?? (url ? new WebhookNotifier({ url, logger: this.#logger }) : undefined);
+  }
+
+  /**
+   * Sets how policy (c) opens a breaker, for a gateway that builds its
+   * breakers after the policies (they need the policies' pause check).
+   */
+  setBreakerOpener(openBreaker: OpenBreaker): void {
+    this.#openBreaker = openBreaker;
   }
 
   /** Learns from one finished request. */

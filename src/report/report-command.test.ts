@@ -342,7 +342,7 @@ describe('switchyard report', () => {
     expect(rows).toContain('total,all,7,8,5100,1000,0,910,300,0.0583,,');
     expect(rows).toContain('tier,cheap,4,4,3500,1000,0,350,0,0.0047,,');
     expect(rows).toContain('model,heavy-model,2,2,1000,0,0,500,300,0.05,,');
-    expect(rows).toContain('task_type,extraction,2,4,1100,0,110,0,0.0142,,');
+    expect(rows).toContain('task_type,extraction,2,4,1100,0,0,110,0,0.0142,,');
     expect(rows).toContain('rate,fallback_rate,,,,,,,,,0.285714,');
     expect(rows).toContain('cost,vllm,,,,,,,,380,,"fixed, per month"');
     expect(rows).toHaveLength(1 + 1 + 3 + 3 + 3 + 4 + 10);

@@ -45,11 +45,16 @@ export function createWalk(options: {
 }): Walk {
   const { config, job } = options;
   const pinned = job.plan.pinnedModel !== undefined;
+  // A key limited to some tiers never escalates into the others.
+  const allowed = job.allowedTiers?.length ? new Set(job.allowedTiers) : undefined;
+  const tiers = pinned ? [job.plan.startTier] : escalationTiers(config, job.plan.startTier);
+  const fallbackTier = pinned ? undefined : config.fallbackTier;
   return {
     job,
-    tiers: pinned ? [job.plan.startTier] : escalationTiers(config, job.plan.startTier),
+    tiers: allowed ? tiers.filter((tier) => allowed.has(tier)) : tiers,
     tierIndex: 0,
-    fallbackTier: pinned ? undefined : config.fallbackTier,
+    fallbackTier:
+      fallbackTier && (!allowed || allowed.has(fallbackTier)) ? fallbackTier : undefined,
     fallbackActive: false,
     retriesLeft: config.retry.maxRetries,
     reaskUsed: false,

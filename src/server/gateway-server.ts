@@ -3,13 +3,15 @@ import type { GatewayConfig } from '../config/config-types.js';
 import type { ContractRegistry } from '../contracts/contract-registry.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../logging/logger.js';
-import type { RouteEngine, RouteJob, RouteResult } from '../routing/route-engine.js';
+import type { RouteEngine, RouteJob, RouteSuccess } from '../routing/route-engine.js';
 import type { Clock } from '../util/clock.js';
 import { parseChatRequest } from './chat-request.js';
 import { toChatCompletion, toEnvelope } from './envelope.js';
 import { sendJson, toErrorResponse } from './error-response.js';
 import { readJsonBody } from './read-json-body.js';
+import { RequestPipeline, type PipelineRequest } from './request-pipeline.js';
 import { parseRouteRequest } from './route-request.js';
+import { streamChat } from './stream-chat.js';
 
 export interface GatewayServerOptions {
   config: GatewayConfig;
@@ -19,7 +21,17 @@ export interface GatewayServerOptions {
   clock: Clock;
   /** Whether upstreams are ready (false while shutting down). */
   ready?: () => boolean;
+  /** Policies, keys, cache, audit and telemetry around the engine; bare by default. */
+  pipeline?: RequestPipeline;
+  /**
+   * More endpoints, keyed `METHOD /path` (metrics, dashboard, admin API);
+   * each answers on its own and throws `GatewayError` for the error shape.
+   */
+  extraRoutes?: Record<string, ExtraRoute>;
 }
+
+/** An endpoint mounted beside the gateway's own. */
+export type ExtraRoute = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 
 type Handler = (context: RequestContext) => Promise<void>;
 
@@ -30,6 +42,10 @@ interface RequestContext {
   startedMs: number;
   /** Aborts when the client goes away before the answer is sent. */
   signal: AbortSignal;
+  /** The path without its query. */
+  endpoint: string;
+  /** Set once the pipeline took the request: it is audited by `finish`. */
+  finished: boolean;
 }
 
 /**
@@ -40,6 +56,7 @@ interface RequestContext {
 export function createGatewayServer(options: GatewayServerOptions): Server {
   const { config, engine, contracts, logger, clock } = options;
   const ready = options.ready ?? (() => true);
+  const pipeline = options.pipeline ?? new RequestPipeline({ config, engine, logger, clock });
 
   const routes: Record<string, Handler> = {
     'POST /v1/route': handleRoute,
@@ -49,24 +66,21 @@ export function createGatewayServer(options: GatewayServerOptions): Server {
       sendJson(response, { status: ready() ? 200 : 503, body: { ready: ready() } }),
     'GET /v1/models': handleModels,
   };
+  for (const [key, route] of Object.entries(options.extraRoutes ?? {})) {
+    routes[key] = ({ request, response }) => route(request, response);
+  }
 
   async function handleRoute(context: RequestContext): Promise<void> {
     const body = await readJsonBody(context.request, { limitBytes: config.server.bodyLimitBytes });
     const parsed = parseRouteRequest(body, { config, contracts });
-    const result = await engine.route(jobFor(context, parsed.job));
-    const latencyMs = clock.now() - context.startedMs;
-    logRequest({ context, job: parsed.job, result, metadata: parsed.metadata });
-    if (!result.ok) throw result.error;
-    const envelope = toEnvelope({
-      requestId: context.requestId,
-      job: parsed.job,
-      result,
-      latencyMs,
-    });
-    sendJson(context.response, {
-      status: 200,
-      body: envelope,
-      headers: successHeaders(context.requestId, result),
+    const { job } = parsed;
+    await serveRouted(context, {
+      job,
+      metadata: parsed.metadata,
+      answer: (result, { cacheHit, latencyMs }) => ({
+        ...toEnvelope({ requestId: context.requestId, job, result, latencyMs }),
+        cache_hit: cacheHit,
+      }),
     });
   }
 
@@ -74,14 +88,53 @@ export function createGatewayServer(options: GatewayServerOptions): Server {
     const body = await readJsonBody(context.request, { limitBytes: config.server.bodyLimitBytes });
     const taskType = header(context.request, 'x-task-type');
     const parsed = parseChatRequest(body, { config, contracts, taskType });
-    const result = await engine.route(jobFor(context, parsed.job));
-    logRequest({ context, job: parsed.job, result, metadata: undefined });
-    if (!result.ok) throw result.error;
-    sendJson(context.response, {
-      status: 200,
-      body: toChatCompletion({ requestId: context.requestId, result, clock }),
-      headers: successHeaders(context.requestId, result),
+    if (parsed.stream) {
+      const job = jobFor(context, parsed.job);
+      return streamChat({ context, job, stream: parsed.stream, pipeline, clock });
+    }
+    await serveRouted(context, {
+      job: parsed.job,
+      metadata: undefined,
+      answer: (result) => toChatCompletion({ requestId: context.requestId, result, clock }),
     });
+  }
+
+  /**
+   * Routes a parsed request through the pipeline and answers it: the body
+   * `answer` builds on success, the error shape otherwise. The request is
+   * logged, audited and counted after the answer has gone out.
+   */
+  async function serveRouted(
+    context: RequestContext,
+    options: {
+      job: ParsedJob;
+      metadata: Record<string, unknown> | undefined;
+      answer: (result: RouteSuccess, facts: { cacheHit: boolean; latencyMs: number }) => unknown;
+    },
+  ): Promise<void> {
+    const request: PipelineRequest = {
+      requestId: context.requestId,
+      startedMs: context.startedMs,
+      headers: context.request.headers,
+      endpoint: context.endpoint,
+      job: jobFor(context, options.job),
+      metadata: options.metadata,
+    };
+    const outcome = await pipeline.run(request);
+    context.finished = true;
+    const { result, cacheHit } = outcome;
+    let status = 200;
+    if (result.ok) {
+      const latencyMs = clock.now() - context.startedMs;
+      sendJson(context.response, {
+        status,
+        body: options.answer(result, { cacheHit, latencyMs }),
+        headers: successHeaders(context.requestId, result, cacheHit),
+      });
+    } else {
+      status = sendError(context, result.error);
+    }
+    await pipeline.finish({ request, outcome, status });
   }
 
   async function handleModels({ response }: RequestContext): Promise<void> {
@@ -108,30 +161,6 @@ export function createGatewayServer(options: GatewayServerOptions): Server {
     return { ...job, requestId: context.requestId, signal: context.signal, forwardHeaders };
   }
 
-  function logRequest(entry: {
-    context: RequestContext;
-    job: ParsedJob;
-    result: RouteResult;
-    metadata: Record<string, unknown> | undefined;
-  }): void {
-    const { context, job, result } = entry;
-    const last = result.attempts[result.attempts.length - 1];
-    logger.info(
-      {
-        request_id: context.requestId,
-        task_type: job.taskType,
-        tier: result.ok ? result.deployment.tier : last?.tier,
-        model: result.ok ? result.deployment.model : last?.model,
-        attempts: result.attempts.map((a) => `${a.model}:${a.outcome}`),
-        latency_ms: clock.now() - context.startedMs,
-        cost_usd: result.costUsd,
-        outcome: result.ok ? 'success' : result.error.type,
-        ...(entry.metadata ? { metadata: entry.metadata } : {}),
-      },
-      'request',
-    );
-  }
-
   return createServer((request, response) => {
     const requestId = clock.newId();
     const startedMs = clock.now();
@@ -142,12 +171,34 @@ export function createGatewayServer(options: GatewayServerOptions): Server {
       if (!response.writableFinished) controller.abort(new Error('client disconnected'));
     });
     const path = (request.url ?? '/').split('?')[0];
-    const handler = routes[`${request.method} ${path}`];
-    const context = { request, response, requestId, startedMs, signal: controller.signal };
+    // A route keyed `METHOD /a/b/*` serves every `/a/b/<segment>` (admin keys by id).
+    const handler =
+      routes[`${request.method} ${path}`] ??
+      routes[`${request.method} ${(path ?? '/').replace(/\/[^/]*$/, '/*')}`];
+    const context: RequestContext = {
+      request,
+      response,
+      requestId,
+      startedMs,
+      signal: controller.signal,
+      endpoint: path ?? '/',
+      finished: false,
+    };
     const run = handler ?? notFound;
-    run(context).catch((error: unknown) => answerError({ context, error, logger }));
+    run(context).catch((error: unknown) => {
+      if (!(error instanceof GatewayError)) {
+        logger.error({ request_id: context.requestId, err: error }, 'unhandled error');
+      }
+      sendError(context, error);
+      // A routed endpoint's request is audited even when refused before routing.
+      if (!context.finished && ROUTED_ENDPOINTS.has(context.endpoint)) {
+        pipeline.refused({ requestId, startedMs, endpoint: context.endpoint, error });
+      }
+    });
   });
 }
+
+const ROUTED_ENDPOINTS = new Set(['/v1/route', '/v1/chat/completions']);
 
 type ParsedJob = Omit<RouteJob, 'requestId' | 'signal' | 'forwardHeaders'>;
 
@@ -158,23 +209,25 @@ async function notFound(context: RequestContext): Promise<void> {
   );
 }
 
-function answerError(options: { context: RequestContext; error: unknown; logger: Logger }): void {
-  const { context, error, logger } = options;
-  if (!(error instanceof GatewayError)) {
-    logger.error({ request_id: context.requestId, err: error }, 'unhandled error');
-  }
-  if (context.response.headersSent || context.response.destroyed) return;
+/** Answers with the error shape, unless the answer has begun; returns its status. */
+function sendError(context: RequestContext, error: unknown): number {
   const { status, body, headers } = toErrorResponse(error, context.requestId);
+  if (context.response.headersSent || context.response.destroyed) return status;
   sendJson(context.response, { status, body, headers });
+  return status;
 }
 
-function successHeaders(requestId: string, result: RouteResult): Record<string, string> {
-  if (!result.ok) return { 'x-request-id': requestId };
+function successHeaders(
+  requestId: string,
+  result: RouteSuccess,
+  cacheHit: boolean,
+): Record<string, string> {
   return {
     'x-request-id': requestId,
     'x-switchyard-model': result.deployment.model,
     'x-switchyard-tier': result.deployment.tier,
     'x-switchyard-cost-usd': String(result.costUsd),
+    'x-switchyard-cache': cacheHit ? 'hit' : 'miss',
   };
 }
 

@@ -15,6 +15,11 @@ export interface RecordRequestInput {
   fallback?: boolean | undefined;
   /** Which API the request came through: `route` or `chat`. Default `route`. */
   endpoint?: string | undefined;
+  /**
+   * The client lowered the cost cap below the configured one: its cost-cap
+   * skips say nothing about a deployment, so policies must not act on them.
+   */
+  capLoweredByClient?: boolean | undefined;
 }
 
 /**
@@ -39,6 +44,8 @@ export interface RequestFacts {
   fallback: boolean;
   repaired: boolean;
   hasContract: boolean;
+  /** See `RecordRequestInput.capLoweredByClient`; absent means false. */
+  capLoweredByClient?: boolean;
   attempts: readonly AttemptRecord[];
 }
 
@@ -92,6 +99,7 @@ export function requestFacts(input: RecordRequestInput): RequestFacts {
     fallback: input.fallback ?? (result.ok ? result.fallback : false),
     repaired: result.ok ? result.repaired : false,
     hasContract: job.contract !== undefined,
+    capLoweredByClient: input.capLoweredByClient ?? false,
     attempts: result.attempts,
   };
 }

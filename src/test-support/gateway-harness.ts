@@ -1,3 +1,5 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   startGateway,
@@ -93,6 +95,12 @@ export async function startHarness(
   const sim = await startSimulator({ logger: silentLogger(), ...options.sim });
   const yaml = options.yaml ? options.yaml(sim.url) : simConfigYaml(sim.url, options.extraYaml);
   const { config } = parseConfig(yaml, { env: {}, baseDir: REPO_ROOT, source: 'test' });
+  // Each gateway keeps its audit log and keys in files of its own unless the test chose.
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-'));
+  if (!/^audit:/m.test(yaml)) config.audit.sqlite.path = join(dir, 'audit.db');
+  if (!/^keys:/m.test(yaml)) config.keys.store = { kind: 'sqlite', path: join(dir, 'keys.db') };
+  // Repeated identical requests must reach the simulator unless a test is about the cache.
+  if (!/^cache:/m.test(yaml)) config.cache.enabled = false;
   const clock = options.clock ?? recordingClock();
   const gateway = await startGateway({
     config,
