@@ -75,3 +75,14 @@ export function toUsage(row: AggregateRow): UsageTotals {
 
 /** The name a request without a task type is reported under. */
 export const UNKNOWN_NAME = '(none)';
+
+/** The request-level sums both SQL readers select, over rows aliased `r`. */
+export const REQUEST_SUMS_SQL = `
+  count(*) AS requests,
+  sum(r.attempt_count) AS attempts,
+  sum(r.input_tokens) AS input_tokens,
+  sum(r.cached_input_tokens) AS cached_input_tokens,
+  sum(r.cache_write_tokens) AS cache_write_tokens,
+  sum(r.output_tokens) AS output_tokens,
+  sum(r.reasoning_tokens) AS reasoning_tokens,
+  sum(r.cost_usd) AS cost_usd`;

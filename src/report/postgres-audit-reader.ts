@@ -8,21 +8,14 @@ import {
   type AggregateRow,
   type AuditAggregates,
   type AuditReader,
+  REQUEST_SUMS_SQL,
 } from './audit-reader.js';
 
 // Partition pruning keeps a month's report to that month's partitions.
 const RANGE =
   'r.request_time >= to_timestamp($1 / 1000.0) AND r.request_time < to_timestamp($2 / 1000.0)';
 
-const REQUEST_SUMS = `
-  count(*) AS requests,
-  sum(r.attempt_count) AS attempts,
-  sum(r.input_tokens) AS input_tokens,
-  sum(r.cached_input_tokens) AS cached_input_tokens,
-  sum(r.cache_write_tokens) AS cache_write_tokens,
-  sum(r.output_tokens) AS output_tokens,
-  sum(r.reasoning_tokens) AS reasoning_tokens,
-  sum(r.cost_usd) AS cost_usd`;
+const REQUEST_SUMS = REQUEST_SUMS_SQL;
 
 const ATTEMPT_SUMS = `
   count(DISTINCT r.request_id) AS requests,

@@ -7,19 +7,12 @@ import {
   type AggregateRow,
   type AuditAggregates,
   type AuditReader,
+  REQUEST_SUMS_SQL,
 } from './audit-reader.js';
 
 const RANGE = 'r.time_ms >= @fromMs AND r.time_ms < @toMs';
 
-const REQUEST_SUMS = `
-  count(*) AS requests,
-  sum(r.attempt_count) AS attempts,
-  sum(r.input_tokens) AS input_tokens,
-  sum(r.cached_input_tokens) AS cached_input_tokens,
-  sum(r.cache_write_tokens) AS cache_write_tokens,
-  sum(r.output_tokens) AS output_tokens,
-  sum(r.reasoning_tokens) AS reasoning_tokens,
-  sum(r.cost_usd) AS cost_usd`;
+const REQUEST_SUMS = REQUEST_SUMS_SQL;
 
 const ATTEMPT_SUMS = `
   count(DISTINCT a.request_id) AS requests,
