@@ -17,6 +17,7 @@ export type ErrorType =
   | 'overloaded'
   | 'upstream_error'
   | 'upstream_timeout'
+  | 'client_closed'
   | 'internal_error';
 
 const STATUS: Record<ErrorType, number> = {
@@ -33,6 +34,9 @@ const STATUS: Record<ErrorType, number> = {
   overloaded: 503,
   upstream_error: 502,
   upstream_timeout: 504,
+  // nginx's "client closed request": never sent, since nobody is left to read
+  // it, but it keeps a disconnect apart from bad input in logs and the audit.
+  client_closed: 499,
   internal_error: 500,
 };
 

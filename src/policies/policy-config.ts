@@ -65,8 +65,9 @@ export interface PolicyConfigInput {
 }
 
 /**
- * Defaults: p95 over 200 ms for 5 minutes (20 samples at least) sends
- * classification and extraction one tier cheaper, and reasoning never;
+ * Defaults: p95 over 200 ms for 5 minutes (20 samples at least) marks a
+ * tier slow, which sends the task types listed in `task_types` (none until
+ * configured) one tier cheaper;
  * a schema failure rate over 2% in 15 minutes (50 answers at least) pauses
  * a model, probed once a minute; 5 cost-cap skips of a deployment within
  * 10 minutes hold its breaker open for 5 minutes.
@@ -80,7 +81,10 @@ export const DEFAULT_POLICY_CONFIG: PolicyConfig = {
     windowMs: 5 * 60_000,
     minSamples: 20,
     recoveryRatio: 0.9,
-    taskTypes: ['classification', 'extraction'],
+    // None by default: a hosted model's p95 is well above 200 ms, so a default
+    // list would quietly move those task types to a cheaper tier for good.
+    // Operators name the task types whose contracts a cheaper tier meets.
+    taskTypes: [],
   },
   schema: {
     enabled: true,

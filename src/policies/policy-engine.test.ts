@@ -51,7 +51,11 @@ function engineWith(options: {
   const changes: PolicyChange[] = [];
   const engine = new PolicyEngine({
     tierOrder: TIERS,
-    config: resolvePolicyConfig(options.config),
+    // These two may go a tier cheaper here; by default no task type may.
+    config: resolvePolicyConfig({
+      ...options.config,
+      latency: { task_types: ['classification', 'extraction'], ...options.config?.latency },
+    }),
     now: () => clock.nowMs,
     onChange: (change) => changes.push(change),
     ...(options.openBreaker ? { openBreaker: options.openBreaker } : {}),

@@ -108,25 +108,26 @@ export class RouteEngine {
   }
 
   async route(job: RouteJob): Promise<RouteResult> {
-    const deadlineSignal = AbortSignal.any([
-      job.signal,
-      AbortSignal.timeout(this.#config.deadlineMs),
-    ]);
+    const deadline = deadlineSignalFor({ client: job.signal, budgetMs: this.#config.deadlineMs });
     const context: JobContext = {
       ...job,
       deadlineAtMs: this.#clock.now() + this.#config.deadlineMs,
-      deadlineSignal,
+      deadlineSignal: deadline.signal,
     };
     const walk = createWalk({
       config: this.#config,
       job: context,
       estimatedTokens: countMessageTokens(job.messages),
     });
-    while (walk.attempts.length < MAX_ATTEMPTS) {
-      const step = await this.#step(walk);
-      if (step) return step;
+    try {
+      while (walk.attempts.length < MAX_ATTEMPTS) {
+        const step = await this.#step(walk);
+        if (step) return step;
+      }
+      return this.#giveUp(walk);
+    } finally {
+      deadline.dispose();
     }
-    return this.#giveUp(walk);
   }
 
   /** One pass of the loop; a result ends the request, undefined goes on. */
@@ -517,4 +518,32 @@ function withRefusals(error: GatewayError, refusals: Map<string, string>): Gatew
   if (refusals.size === 0) return error;
   error.details.passed_over = Object.fromEntries(refusals);
   return error;
+}
+
+/**
+ * One signal for the client's disconnect and the request's deadline, with
+ * its timer and listener let go of by `dispose`. (`AbortSignal.any` with
+ * `AbortSignal.timeout` did the same at a measurable cost per request, and
+ * kept each timer alive for the whole deadline.)
+ */
+function deadlineSignalFor(options: { client: AbortSignal; budgetMs: number }): {
+  signal: AbortSignal;
+  dispose(): void;
+} {
+  const { client, budgetMs } = options;
+  const controller = new AbortController();
+  const onClientGone = () => controller.abort(client.reason);
+  const timer = setTimeout(() => {
+    controller.abort(new DOMException('The request deadline passed', 'TimeoutError'));
+  }, budgetMs);
+  timer.unref();
+  if (client.aborted) onClientGone();
+  else client.addEventListener('abort', onClientGone, { once: true });
+  return {
+    signal: controller.signal,
+    dispose() {
+      clearTimeout(timer);
+      client.removeEventListener('abort', onClientGone);
+    },
+  };
 }

@@ -24,7 +24,7 @@ export function deadlinePassed(deadlineMs: number): GatewayError {
 }
 
 export function clientGone(): GatewayError {
-  return new GatewayError('invalid_request', 'the client closed the connection');
+  return new GatewayError('client_closed', 'the client closed the connection');
 }
 
 /** Every deployment refused the request before any attempt: say why, per deployment. */

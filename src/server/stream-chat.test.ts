@@ -407,7 +407,7 @@ describe('failures before and after the first content', () => {
       break; // leaving the loop aborts the request
     }
     const line = await poll(() => r.logOf(requestId));
-    expect(line).toMatchObject({ outcome: 'invalid_request', attempts: [`${MINI}:aborted`] });
+    expect(line).toMatchObject({ outcome: 'client_closed', attempts: [`${MINI}:aborted`] });
     expect((await breakerOf(r, MINI))?.consecutiveFailures ?? 0).toBe(0);
   });
 
