@@ -1,11 +1,8 @@
 import { Tiktoken } from 'js-tiktoken/lite';
 import o200kBase from 'js-tiktoken/ranks/o200k_base';
+import { contentText, type CountableMessage } from './estimate-tokens.js';
 
-/** Chat messages as far as token counting cares: a role and some content. */
-export interface CountableMessage {
-  role: string;
-  content?: unknown;
-}
+export { contentText, type CountableMessage };
 
 let encoder: Tiktoken | undefined;
 
@@ -17,25 +14,13 @@ function getEncoder(): Tiktoken {
 
 /**
  * Tokens in `text` under o200k_base, the encoding of the GPT-4o and o-series
- * models. For other model families it is an estimate, which is all the gateway
- * needs it for (cost caps and context checks); billing uses provider usage.
+ * models: what the simulator reports as usage, and what `switchyard eval`
+ * counts when a provider reports none. The gateway's request path plans with
+ * the cheaper `estimateTokens` instead, and never loads this rank table.
  */
 export function countTokens(text: string): number {
   if (text.length === 0) return 0;
   return getEncoder().encode(text).length;
-}
-
-/** Text of a message's content, whether a string or an array of parts. */
-export function contentText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  let text = '';
-  for (const part of content) {
-    if (part && typeof part === 'object' && 'text' in part && typeof part.text === 'string') {
-      text += part.text;
-    }
-  }
-  return text;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { candidateDeployments } from '../cache/candidate-deployments.js';
 import type { GatewayConfig } from '../config/config-types.js';
-import { countMessageTokens } from '../cost/count-tokens.js';
+import { estimateMessageTokens } from '../cost/estimate-tokens.js';
 import { roundUsd, worstCaseCostUsd } from '../cost/price-table.js';
 import type { RouteJob } from '../routing/route-engine.js';
 
@@ -33,7 +33,7 @@ export function requestWorstCaseUsd(options: {
     plan: job.plan,
     allowedTiers: options.allowedTiers,
   });
-  const promptTokens = countMessageTokens(job.messages);
+  const promptTokens = estimateMessageTokens(job.messages);
 
   const dearest = (estimatedInputTokens: number): number | undefined => {
     let worstUsd = 0;

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { contentText } from '../cost/count-tokens.js';
+import { contentText } from '../cost/estimate-tokens.js';
 import type { StreamResult } from '../streaming/stream-events.js';
 import { streamAnthropic } from './anthropic-stream.js';
 import { classifyHttpError, parseErrorBody } from './classify-http-error.js';

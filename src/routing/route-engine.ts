@@ -1,6 +1,6 @@
 import type { DeploymentConfig, GatewayConfig } from '../config/config-types.js';
 import type { CompiledContract, ValidationIssue } from '../contracts/compile-schema.js';
-import { countMessageTokens, countTokens } from '../cost/count-tokens.js';
+import { estimateMessageTokens, estimateTokens } from '../cost/estimate-tokens.js';
 import { costOfUsage, roundUsd, worstCaseCostUsd } from '../cost/price-table.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type {
@@ -117,7 +117,7 @@ export class RouteEngine {
     const walk = createWalk({
       config: this.#config,
       job: context,
-      estimatedTokens: countMessageTokens(job.messages),
+      estimatedTokens: estimateMessageTokens(job.messages),
     });
     try {
       while (walk.attempts.length < MAX_ATTEMPTS) {
@@ -309,7 +309,7 @@ export class RouteEngine {
           'Reply again with only a JSON value that satisfies the schema.',
       },
     ];
-    walk.estimatedTokens = countMessageTokens(walk.messages);
+    walk.estimatedTokens = estimateMessageTokens(walk.messages);
     return undefined;
   }
 
@@ -451,7 +451,7 @@ export class RouteEngine {
       inputTokens: options.estimatedTokens,
       cachedInputTokens: 0,
       cacheWriteTokens: 0,
-      outputTokens: countTokens(options.completion.text),
+      outputTokens: estimateTokens(options.completion.text),
       reasoningTokens: 0,
     };
     return { costUsd: roundUsd(costOfUsage(estimate, price) + fixedUsd), costEstimated: true };
