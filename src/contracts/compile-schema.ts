@@ -19,20 +19,101 @@ export interface CompiledContract {
   validate(value: unknown): ValidationIssue[];
 }
 
-let ajv: Ajv2020 | undefined;
+/** A compiled inline schema, which its owner releases when it drops it from its cache. */
+export interface InlineContract extends CompiledContract {
+  /**
+   * Removes the schema from the inline Ajv instance. `validate` keeps working
+   * for requests already holding the contract; new requests compile afresh.
+   */
+  release(): void;
+}
 
-function getAjv(): Ajv2020 {
-  if (ajv) return ajv;
+let ajv: Ajv2020 | undefined;
+let inlineAjv: Ajv2020 | undefined;
+
+function newAjv(options: { addUsedSchema: boolean }): Ajv2020 {
   // JSON Schema 2020-12 with formats in full mode: `date-time` must carry a
   // timezone, as RFC 3339 says, so naive timestamps from a model fail.
-  ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
-  addFormats.default(ajv, { mode: 'full' });
+  const instance = new Ajv2020({
+    allErrors: true,
+    strict: false,
+    validateFormats: true,
+    ...options,
+  });
+  addFormats.default(instance, { mode: 'full' });
+  return instance;
+}
+
+function getAjv(): Ajv2020 {
+  ajv ??= newAjv({ addUsedSchema: true });
   return ajv;
+}
+
+/**
+ * Callers' inline schemas get their own Ajv instance, apart from the
+ * operator's named contracts, with `addUsedSchema: false`: a root `$id` is not
+ * registered, so two callers' different schemas with the same `$id` do not
+ * conflict, while `#/...` and absolute self-references still resolve within
+ * each schema. (Rewriting the `$id` would break absolute self-references; an
+ * Ajv instance per schema would compile the meta-schema every time.)
+ */
+function getInlineAjv(): Ajv2020 {
+  inlineAjv ??= newAjv({ addUsedSchema: false });
+  return inlineAjv;
 }
 
 /** Compiles a schema once; throws with Ajv's message when it is not valid. */
 export function compileSchema(name: string, schema: JsonSchema): CompiledContract {
-  const compiled: ValidateFunction = getAjv().compile(schema);
+  return toContract(name, schema, getAjv().compile(schema));
+}
+
+/**
+ * Compiles a caller's inline schema in the inline Ajv instance; throws with
+ * Ajv's message when it is not valid. Call `release` when dropping it, or Ajv
+ * keeps the compiled schema (tens of KB) for the life of the process.
+ */
+export function compileInlineSchema(name: string, schema: JsonSchema): InlineContract {
+  const instance = getInlineAjv();
+  // Nested `$id`s are still recorded in `refs` as pointers into this schema;
+  // note which ones compiling adds, so `release` takes them out again.
+  const refsBefore = new Set(Object.keys(instance.refs));
+  const release = () => {
+    instance.removeSchema(schema);
+    for (const ref of Object.keys(instance.refs)) {
+      if (!refsBefore.has(ref) && typeof instance.refs[ref] === 'string') delete instance.refs[ref];
+    }
+  };
+  let compiled: ValidateFunction;
+  try {
+    compiled = instance.compile(schema);
+  } catch (error) {
+    release(); // a schema that fails to compile may already sit in Ajv's cache
+    throw error;
+  }
+  const addedRefs = Object.keys(instance.refs).filter((ref) => !refsBefore.has(ref));
+  return {
+    ...toContract(name, schema, compiled),
+    release() {
+      instance.removeSchema(schema);
+      for (const ref of addedRefs) {
+        if (typeof instance.refs[ref] === 'string') delete instance.refs[ref];
+      }
+    },
+  };
+}
+
+/** How many schemas the inline Ajv instance holds compiled, for tests and diagnostics. */
+export function inlineSchemaCount(): number {
+  // Ajv keeps compiled schemas in a private `_cache` map keyed by schema object.
+  const internals = getInlineAjv() as unknown as { _cache: Map<unknown, unknown> };
+  return internals._cache.size;
+}
+
+function toContract(
+  name: string,
+  schema: JsonSchema,
+  compiled: ValidateFunction,
+): CompiledContract {
   return {
     name,
     schema,

@@ -4,7 +4,13 @@ import { basename, extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
 import type { JsonSchema } from '../providers/types.js';
-import { compileSchema, type CompiledContract } from './compile-schema.js';
+import {
+  compileInlineSchema,
+  compileSchema,
+  type CompiledContract,
+  type InlineContract,
+} from './compile-schema.js';
+import { guardInlineSchema } from './inline-schema-guard.js';
 
 const CONTRACT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const INLINE_CACHE_SIZE = 256;
@@ -16,7 +22,7 @@ const INLINE_CACHE_SIZE = 256;
  */
 export class ContractRegistry {
   readonly #named = new Map<string, CompiledContract>();
-  readonly #inline = new Map<string, CompiledContract>();
+  readonly #inline = new Map<string, InlineContract>();
 
   /** Loads every `*.json`, `*.yaml` and `*.yml` file of `dir`; the file name is the contract name. */
   static fromDirectory(dir: string): ContractRegistry {
@@ -58,23 +64,30 @@ export class ContractRegistry {
     return contract;
   }
 
-  /** An inline schema from a request; 400 naming `field` when Ajv rejects it. */
+  /**
+   * An inline schema from a request; 400 naming `field` when Ajv rejects it,
+   * when it nests too deep, or naming the keyword path when a pattern could
+   * backtrack for exponential time (see `guardInlineSchema`).
+   */
   inline(schema: unknown, field: string): CompiledContract {
     if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
       throw invalidRequest(field, 'must be a JSON Schema object');
     }
+    guardInlineSchema(schema, field);
     const hash = createHash('sha256').update(JSON.stringify(schema)).digest('hex');
     const cached = this.#inline.get(hash);
     if (cached) return cached;
-    let compiled: CompiledContract;
+    let compiled: InlineContract;
     try {
-      compiled = compileSchema(`inline_${hash.slice(0, 12)}`, schema as JsonSchema);
+      compiled = compileInlineSchema(`inline_${hash.slice(0, 12)}`, schema as JsonSchema);
     } catch (error) {
       throw invalidRequest(field, `is not a valid JSON Schema: ${(error as Error).message}`);
     }
     if (this.#inline.size >= INLINE_CACHE_SIZE) {
-      // Drop the oldest entry; Map keeps insertion order.
-      this.#inline.delete(this.#inline.keys().next().value!);
+      // Drop the oldest entry (Map keeps insertion order) and free it in Ajv too.
+      const [oldestHash, oldest] = this.#inline.entries().next().value!;
+      this.#inline.delete(oldestHash);
+      oldest.release();
     }
     this.#inline.set(hash, compiled);
     return compiled;

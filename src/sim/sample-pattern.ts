@@ -68,7 +68,11 @@ class PatternWriter {
     for (let char = this.#peek(); char !== undefined; char = this.#peek()) {
       if (char === '|' || char === ')') break;
       const atom = this.#atom();
-      text += atom.repeat(this.#quantifier());
+      const count = this.#quantifier();
+      // `a{100000000}` would build a string of 100 MB; the caller falls back
+      // to a plain string, which fails the pattern, and the gateway says 422.
+      if (atom.length * count + text.length > 10_000) throw new Error('pattern sample too long');
+      text += atom.repeat(count);
     }
     return text;
   }

@@ -23,7 +23,27 @@ export interface SampleContext {
   seedText: string;
   /** Write date-times and times without a timezone offset. */
   naiveDateTime: boolean;
+  /** What the whole sample may still spend; see `SAMPLE_LIMITS`. */
+  budget: { values: number; chars: number };
 }
+
+/**
+ * Caps on what the simulator writes, so that a schema asking for
+ * `minItems: 100000000` or `minLength: 1000000` cannot exhaust the heap or
+ * the CPU of the process it runs in (the gateway itself, in demo mode). When
+ * a schema demands more than these, the sample is cut short and fails the
+ * schema, and the gateway answers 422 as it would for a real model.
+ */
+export const SAMPLE_LIMITS = {
+  /** Items of one array, and extra properties of one object. */
+  maxItems: 1000,
+  /** Characters of one string. */
+  maxStringLength: 10_000,
+  /** Values (of any type) in the whole sample. */
+  maxValues: 100_000,
+  /** String characters in the whole sample. */
+  maxTotalChars: 1_000_000,
+} as const;
 
 const WORDS = ['amber', 'birch', 'cedar', 'delta', 'ember', 'fjord', 'grove', 'harbor'];
 
@@ -50,8 +70,13 @@ export function sampleString(schema: SchemaObject, context: SampleContext, at: S
   let text = `${label} ${word}${at.variant > 0 ? ` ${at.variant + 1}` : ''}`;
   const minLength = numberKeyword(schema, 'minLength');
   const maxLength = numberKeyword(schema, 'maxLength');
-  if (minLength !== undefined && text.length < minLength) text = text.padEnd(minLength, 'x');
+  if (minLength !== undefined && text.length < minLength) {
+    // Past the caps the string stays short and fails `minLength` (see SAMPLE_LIMITS).
+    const room = Math.max(context.budget.chars, text.length);
+    text = text.padEnd(Math.min(minLength, SAMPLE_LIMITS.maxStringLength, room), 'x');
+  }
   if (maxLength !== undefined && text.length > maxLength) text = text.slice(0, maxLength);
+  context.budget.chars -= text.length;
   return text;
 }
 

@@ -215,3 +215,52 @@ describe('samplePattern', () => {
     expect(samplePattern('^(a)\\1$')).toBeUndefined();
   });
 });
+
+describe('sampleSchema size caps', () => {
+  it('writes at most 1,000 items for a huge minItems, which then fails the schema', () => {
+    const schema = { type: 'array', items: { type: 'integer' }, minItems: 100_000_000 };
+    const value = sampleSchema(schema) as unknown[];
+    expect(value).toHaveLength(1000);
+    expect(validator().compile(schema)(value)).toBe(false);
+  });
+
+  it('writes at most 10,000 characters for a huge minLength, which then fails the schema', () => {
+    const schema = { type: 'string', minLength: 1_000_000 };
+    const value = sampleSchema(schema) as string;
+    expect(value).toHaveLength(10_000);
+    expect(validator().compile(schema)(value)).toBe(false);
+  });
+
+  it('still meets a minLength under the cap', () => {
+    expect(sampleSchema({ type: 'string', minLength: 9_999 })).toHaveLength(9_999);
+  });
+
+  it('writes at most 1,000 extra properties for a huge minProperties', () => {
+    const value = sampleSchema({ type: 'object', minProperties: 1_000_000 }) as object;
+    expect(Object.keys(value)).toHaveLength(1000);
+  });
+
+  it('bounds the whole sample when arrays nest', () => {
+    const schema = {
+      type: 'array',
+      minItems: 1000,
+      items: {
+        type: 'array',
+        minItems: 1000,
+        items: { type: 'array', minItems: 1000, items: { type: 'integer' } },
+      },
+    };
+    const count = (value: unknown): number =>
+      1 + (Array.isArray(value) ? value.reduce((sum: number, item) => sum + count(item), 0) : 0);
+    // Uncapped this would be a billion values; the cap is 100,000 for the whole sample.
+    expect(count(sampleSchema(schema))).toBe(100_000);
+  });
+
+  it('bounds the total characters of many long strings', () => {
+    const schema = { type: 'array', minItems: 1000, items: { type: 'string', minLength: 10_000 } };
+    const value = sampleSchema(schema) as string[];
+    const chars = value.reduce((sum, text) => sum + text.length, 0);
+    expect(chars).toBeLessThanOrEqual(1_000_000 + 10_000);
+    expect(value.length).toBeLessThan(1000);
+  });
+});

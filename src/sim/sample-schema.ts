@@ -1,4 +1,5 @@
 import {
+  SAMPLE_LIMITS,
   numberKeyword,
   pickIndex,
   sampleNumber,
@@ -39,6 +40,7 @@ export function sampleSchema(schema: unknown, options: SampleSchemaOptions = {})
     root: schema,
     seedText: options.seedText ?? '',
     naiveDateTime: options.naiveDateTime ?? false,
+    budget: { values: SAMPLE_LIMITS.maxValues, chars: SAMPLE_LIMITS.maxTotalChars },
   };
   return sampleValue(schema, context, { path: '', key: '', depth: 0, variant: 0 });
 }
@@ -53,6 +55,8 @@ export function flattenSchema(schema: unknown, root: unknown = schema): SchemaOb
 }
 
 function sampleValue(schema: unknown, context: SampleContext, at: SamplePosition): unknown {
+  if (!hasBudget(context)) return null; // cut short (see SAMPLE_LIMITS)
+  context.budget.values--;
   if (schema === false) return null; // nothing validates against `false`
   const flat = flattenSchema(schema, context.root);
   if ('const' in flat) return flat.const;
@@ -90,6 +94,7 @@ function sampleObject(schema: SchemaObject, context: SampleContext, at: SamplePo
   });
 
   for (const [key, propertySchema] of Object.entries(properties)) {
+    if (!hasBudget(context)) break;
     if (minimal && !required.includes(key)) continue;
     setOwn(value, key, sampleValue(propertySchema, context, child(key)));
   }
@@ -99,7 +104,16 @@ function sampleObject(schema: SchemaObject, context: SampleContext, at: SamplePo
       setOwn(value, key, sampleValue(extraSchema, context, child(key)));
   }
   const minProperties = numberKeyword(schema, 'minProperties') ?? 0;
-  for (let extra = 1; Object.keys(value).length < minProperties && extraSchema !== false; extra++) {
+  // Capped (see SAMPLE_LIMITS): a larger minProperties gets an object that fails it.
+  const wantedProperties = Math.min(
+    minProperties,
+    Object.keys(value).length + SAMPLE_LIMITS.maxItems,
+  );
+  for (
+    let extra = 1;
+    Object.keys(value).length < wantedProperties && extraSchema !== false && hasBudget(context);
+    extra++
+  ) {
     value[`extra_${extra}`] = sampleValue(extraSchema, context, child(`extra_${extra}`));
   }
   return value;
@@ -117,16 +131,27 @@ function sampleArray(schema: SchemaObject, context: SampleContext, at: SamplePos
   const minItems = numberKeyword(schema, 'minItems');
   const maxItems = numberKeyword(schema, 'maxItems') ?? Infinity;
   const wanted = at.depth >= MAX_DEPTH ? (minItems ?? 0) : Math.max(minItems ?? 1, prefix.length);
-  const length = Math.min(wanted, maxItems, rest === false ? prefix.length : Infinity);
+  // Capped (see SAMPLE_LIMITS): a larger minItems gets an array that fails it.
+  const length = Math.min(
+    wanted,
+    maxItems,
+    rest === false ? prefix.length : Infinity,
+    SAMPLE_LIMITS.maxItems,
+  );
 
   const items: unknown[] = [];
-  for (let index = 0; index < length; index++) {
+  for (let index = 0; index < length && hasBudget(context); index++) {
     const itemSchema = index < prefix.length ? prefix[index] : rest;
     const path = index < prefix.length ? `${at.path}/${index}` : `${at.path}/[]`;
     const position = { path, key: '', depth: at.depth + 1, variant: at.variant + index };
     items.push(sampleValue(itemSchema, context, position));
   }
   return items;
+}
+
+/** Whether the sample may still grow; once spent, arrays and objects stop early. */
+function hasBudget(context: SampleContext): boolean {
+  return context.budget.values > 0 && context.budget.chars > 0;
 }
 
 /** The type to write: the declared one (first non-null of a list), else inferred from keywords. */
