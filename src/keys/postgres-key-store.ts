@@ -38,6 +38,11 @@ export class PostgresKeyStore implements KeyStore {
       throw new Error(`schema "${schema}" must match ${SCHEMA_NAME} (lower-case, unquoted)`);
     }
     const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString });
+    // A connection the server drops (failover, idle reaper) must not crash
+    // the process through an unheard 'error': the next query fails instead,
+    // and the request gets 503 from the key check.
+    pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     const store = new PostgresKeyStore({ pool, ownsPool: !options.pool, schema });
     try {
       await store.#migrate(schema);

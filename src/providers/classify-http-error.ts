@@ -68,8 +68,20 @@ export function parseErrorBody(response: RawResponse): ErrorBody | undefined {
   if (!error || typeof error !== 'object') return undefined;
   const e = error as Record<string, unknown>;
   return {
-    message: typeof e.message === 'string' ? e.message : 'upstream error',
+    message: typeof e.message === 'string' ? redactUpstreamMessage(e.message) : 'upstream error',
     ...(typeof e.type === 'string' ? { type: e.type } : {}),
     ...(typeof e.code === 'string' ? { code: e.code } : {}),
   };
+}
+
+/**
+ * Upstream error messages reach our callers (in the error and in each
+ * attempt), so what identifies our account goes first: OpenAI's 401 quotes
+ * the key's prefix and last characters, and 429s name the organisation.
+ */
+export function redactUpstreamMessage(message: string): string {
+  return message
+    .replace(/\b(sk|rk|pk)-[A-Za-z0-9_*\-]{4,}/g, '[redacted key]')
+    .replace(/\b(org|proj)-[A-Za-z0-9_\-]{4,}/g, '[redacted $1]')
+    .replace(/\b(Bearer)\s+[A-Za-z0-9_\-.=]{8,}/gi, '$1 [redacted]');
 }

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { parseErrorBody, redactUpstreamMessage } from './classify-http-error.js';
+
+describe('upstream error messages', () => {
+  it('lose key fragments and organisation ids before they reach a caller', () => {
+    const body = parseErrorBody({
+      status: 401,
+      latencyMs: 1,
+      headers: { 'content-type': 'application/json' },
+      text: JSON.stringify({
+        error: {
+          message: 'Incorrect API key provided: sk-LEAKC********6789. full=sk-LEAKCHECK-0123456789',
+          type: 'invalid_request_error',
+        },
+      }),
+    });
+    expect(body?.message).toBe('Incorrect API key provided: [redacted key]. full=[redacted key]');
+    expect(
+      redactUpstreamMessage('Rate limit reached in organization org-Abc123xyz on tokens'),
+    ).toBe('Rate limit reached in organization [redacted org] on tokens');
+    expect(redactUpstreamMessage('Authorization: Bearer abcdefgh12345678')).toBe(
+      'Authorization: Bearer [redacted]',
+    );
+    expect(redactUpstreamMessage('context length exceeded')).toBe('context length exceeded');
+  });
+});
