@@ -64,6 +64,23 @@ describe('feature sections of the configuration', () => {
     expect(errorOf('admin: { token: short }')).toMatch(/^admin\.token: /);
   });
 
+  it('maps the three task types to their tiers when task_types is left out', () => {
+    const config = parseConfig(
+      BASE.replace(
+        'tiers:\n  cheap: [{ provider: openai, model: gpt-4o-mini-2024-07-18 }]',
+        'tiers:\n  cheap: [{ provider: openai, model: gpt-4o-mini-2024-07-18 }]\n' +
+          '  heavy: [{ provider: openai, model: o1-2024-12-17 }]',
+      ),
+      { env: {}, baseDir: '/srv', source: 'test' },
+    ).config;
+    expect({ ...config.taskTypes }).toEqual({ classification: 'cheap', reasoning: 'heavy' });
+  });
+
+  it('takes names such as constructor as unknown, not as Object members', () => {
+    expect(errorOf('default_tier: constructor')).toBe('default_tier: unknown tier "constructor"');
+    expect(errorOf('task_types: { x: toString }')).toBe('task_types.x: unknown tier "toString"');
+  });
+
   it('reads examples/production.yaml with its variables set', () => {
     const text = readFileSync(join(ROOT, 'examples', 'production.yaml'), 'utf8');
     const { config } = parseConfig(text, {

@@ -211,28 +211,35 @@ function normalise(raw: RawConfig, options: ParseConfigOptions): LoadedConfig {
   checkTierOrder(tierOrder, raw.tiers, raw.fallback_tier);
 
   const fallbackTier = raw.fallback_tier;
-  if (fallbackTier !== undefined && !raw.tiers[fallbackTier]) {
+  if (fallbackTier !== undefined && !Object.hasOwn(raw.tiers, fallbackTier)) {
     throw new ConfigError('fallback_tier', `unknown tier "${fallbackTier}"`);
   }
   if (fallbackTier !== undefined && tierOrder.includes(fallbackTier)) {
     throw new ConfigError('tier_order', `must not list the fallback tier "${fallbackTier}"`);
   }
-  const allTiers: Record<string, DeploymentConfig[]> = {};
+  // No prototype: tier and task names are looked up as keys, and a name such
+  // as `constructor` must not find Object.prototype's.
+  const allTiers: Record<string, DeploymentConfig[]> = Object.create(null);
   for (const [tier, deployments] of Object.entries(raw.tiers)) {
     const fallback = tier === fallbackTier;
     allTiers[tier] = normaliseTier({ tier, deployments, providers, prices, fallback });
   }
   const defaultTier = raw.default_tier ?? (allTiers.mid ? 'mid' : tierOrder[0]!);
-  if (!allTiers[defaultTier])
+  if (!Object.hasOwn(allTiers, defaultTier))
     throw new ConfigError('default_tier', `unknown tier "${defaultTier}"`);
-  const taskTypes = raw.task_types ?? {};
+  const taskTypes: Record<string, string> = Object.assign(
+    Object.create(null),
+    raw.task_types ?? defaultTaskTypes(allTiers),
+  );
   for (const [taskType, tier] of Object.entries(taskTypes)) {
-    if (!allTiers[tier]) throw new ConfigError(`task_types.${taskType}`, `unknown tier "${tier}"`);
+    if (!Object.hasOwn(allTiers, tier)) {
+      throw new ConfigError(`task_types.${taskType}`, `unknown tier "${tier}"`);
+    }
   }
 
   const demoSetting = raw.demo ?? 'auto';
   // Outside demo mode, deployments of providers without a key are left out.
-  const keyed: Record<string, DeploymentConfig[]> = {};
+  const keyed: Record<string, DeploymentConfig[]> = Object.create(null);
   for (const [tier, list] of Object.entries(allTiers)) {
     keyed[tier] = list.filter((d) => !skipped.includes(d.provider));
   }
@@ -409,13 +416,30 @@ function normaliseTier(options: {
   return result;
 }
 
+/**
+ * Without `task_types`: classification → cheap, extraction → mid and
+ * reasoning → heavy, each only where the configuration has that tier.
+ */
+function defaultTaskTypes(tiers: Record<string, DeploymentConfig[]>): Record<string, string> {
+  const defaults: Record<string, string> = {
+    classification: 'cheap',
+    extraction: 'mid',
+    reasoning: 'heavy',
+  };
+  return Object.fromEntries(
+    Object.entries(defaults).filter(([, tier]) => Object.hasOwn(tiers, tier)),
+  );
+}
+
 function checkTierOrder(
   order: string[],
   tiers: Record<string, RawDeployment[]>,
   fallbackTier: string | undefined,
 ): void {
   order.forEach((tier, index) => {
-    if (!tiers[tier]) throw new ConfigError(`tier_order[${index}]`, `unknown tier "${tier}"`);
+    if (!Object.hasOwn(tiers, tier)) {
+      throw new ConfigError(`tier_order[${index}]`, `unknown tier "${tier}"`);
+    }
   });
   for (const tier of Object.keys(tiers)) {
     if (tier === fallbackTier) continue;

@@ -10,7 +10,10 @@ export interface RoutePlan {
 
 /** The tier a task type maps to; unknown task types go to the default tier. */
 export function tierForTask(config: GatewayConfig, taskType: string): string {
-  return config.taskTypes[taskType] ?? config.defaultTier;
+  // Own keys only: `constructor` is an unknown task type, not Object's.
+  return Object.hasOwn(config.taskTypes, taskType)
+    ? config.taskTypes[taskType]!
+    : config.defaultTier;
 }
 
 /**
@@ -25,7 +28,7 @@ export function planForModel(
   if (model === 'auto') {
     return { startTier: taskType ? tierForTask(config, taskType) : config.defaultTier };
   }
-  if (config.tiers[model]) return { startTier: model };
+  if (Object.hasOwn(config.tiers, model)) return { startTier: model };
   for (const tier of config.tierOrder) {
     if (config.tiers[tier]?.some((d) => d.model === model)) {
       return { startTier: tier, pinnedModel: model };
@@ -46,6 +49,6 @@ export function deploymentsOf(
   config: GatewayConfig,
   options: { tier: string; pinnedModel?: string | undefined },
 ): DeploymentConfig[] {
-  const all = config.tiers[options.tier] ?? [];
+  const all = Object.hasOwn(config.tiers, options.tier) ? config.tiers[options.tier]! : [];
   return options.pinnedModel ? all.filter((d) => d.model === options.pinnedModel) : all;
 }

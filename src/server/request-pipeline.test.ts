@@ -157,6 +157,18 @@ describe('the request pipeline around the engine', () => {
     expect(text).toMatch(/ai_request_latency_ms_count\{[^}]*task_type="other"/);
   });
 
+  it('treats Object member names as unknown task types and models', async () => {
+    harness = await startHarness();
+    const routed = await harness.post('/v1/route', { ...CLASSIFY, task_type: 'constructor' });
+    expect(routed.status).toBe(200);
+    expect(((await routed.json()) as { tier: string }).tier).toBe('mid');
+    const chat = await harness.post('/v1/chat/completions', {
+      model: 'toString',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(chat.status).toBe(404);
+  });
+
   it('shows the policies at /admin/policies', async () => {
     harness = await startHarness();
     const response = await fetch(`${harness.gateway.url}/admin/policies`);
