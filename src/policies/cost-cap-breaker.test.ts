@@ -39,7 +39,7 @@ function facts(attempts: AttemptRecord[], extra: Partial<RequestFacts> = {}): Re
   };
 }
 
-const config = { ...DEFAULT_POLICY_CONFIG.costCap, breaches: 2 };
+const config = { ...DEFAULT_POLICY_CONFIG.costCap, enabled: true, breaches: 2 };
 
 describe('CostCapBreakerPolicy', () => {
   it('opens a deployment after the configured number of skips in the window', () => {

@@ -69,8 +69,8 @@ export interface PolicyConfigInput {
  * tier slow, which sends the task types listed in `task_types` (none until
  * configured) one tier cheaper;
  * a schema failure rate over 2% in 15 minutes (50 answers at least) pauses
- * a model, probed once a minute; 5 cost-cap skips of a deployment within
- * 10 minutes hold its breaker open for 5 minutes.
+ * a model, probed once a minute; when switched on, 5 cost-cap skips of a
+ * deployment within 10 minutes hold its breaker open for 5 minutes.
  */
 export const DEFAULT_POLICY_CONFIG: PolicyConfig = {
   latency: {
@@ -93,7 +93,10 @@ export const DEFAULT_POLICY_CONFIG: PolicyConfig = {
     minSamples: 50,
     probeIntervalMs: 60_000,
   },
-  costCap: { enabled: true, breaches: 5, windowMs: 10 * 60_000, openMs: 5 * 60_000 },
+  // Off by default: every breach comes from a request (its prompt's length and
+  // the cap), so on a shared gateway one caller's long prompts would close a
+  // deployment for everyone. Worth turning on where callers are trusted.
+  costCap: { enabled: false, breaches: 5, windowMs: 10 * 60_000, openMs: 5 * 60_000 },
   webhookUrl: undefined,
 };
 

@@ -55,6 +55,8 @@ function engineWith(options: {
     config: resolvePolicyConfig({
       ...options.config,
       latency: { task_types: ['classification', 'extraction'], ...options.config?.latency },
+      // Off by default; these tests are about what it does when on.
+      cost_cap: { enabled: true, ...options.config?.cost_cap },
     }),
     now: () => clock.nowMs,
     onChange: (change) => changes.push(change),

@@ -56,6 +56,23 @@ describe('self-steering policies in a running gateway', () => {
     expect(metrics).toMatch(/policy="schema_pause".*action="activated".* [1-9]/);
   });
 
+  it('never pauses a model for failures against a caller’s own inline schema', async () => {
+    harness = await startHarness({
+      extraYaml: 'policies: { schema: { min_samples: 4, max_failure_rate: 0.02 } }',
+    });
+    const impossible = {
+      task_type: 'classification',
+      prompt: 'ok',
+      schema: { type: 'object', required: ['a'], properties: { a: { type: 'string' } } },
+    };
+    for (let i = 0; i < 4; i++) {
+      const answer = await route(harness, impossible, { 'x-sim-scenario': 'missing_field' });
+      expect(answer.status).toBe(422);
+    }
+    const listing = await policies(harness);
+    expect(listing.schema.models.filter((m) => m.paused)).toEqual([]);
+  });
+
   it('sends extraction one tier cheaper while the mid tier is slow, and resumes on request', async () => {
     harness = await startHarness({
       extraYaml:
@@ -83,7 +100,7 @@ describe('self-steering policies in a running gateway', () => {
     harness = await startHarness({
       extraYaml:
         'cost: { max_cost_usd_per_request: 0.01 }\n' +
-        'policies: { cost_cap: { breaches: 2, open_ms: 60000 } }',
+        'policies: { cost_cap: { enabled: true, breaches: 2, open_ms: 60000 } }',
     });
     // o1's worst case passes the $0.01 cap, so each reasoning request skips it.
     const reason = { task_type: 'reasoning', prompt: 'Why?', contract: 'reasoning' };
@@ -100,7 +117,7 @@ describe('self-steering policies in a running gateway', () => {
 
   it('never opens a breaker for skips under a cap the client lowered itself', async () => {
     harness = await startHarness({
-      extraYaml: 'policies: { cost_cap: { breaches: 2, open_ms: 60000 } }',
+      extraYaml: 'policies: { cost_cap: { enabled: true, breaches: 2, open_ms: 60000 } }',
     });
     const tiny = { ...{ task_type: 'classification', prompt: 'ok' }, contract: 'classification' };
     for (let i = 0; i < 4; i++) {

@@ -46,6 +46,9 @@ export class SchemaPausePolicy {
 
   observe(facts: RequestFacts, nowMs: number): PolicyChange[] {
     if (!this.#config.enabled) return [];
+    // A caller's own schema (inline) may be unsatisfiable; pausing a model for
+    // everyone because of it would let one caller steer the others' routing.
+    if (facts.callerSchema) return [];
 
     const changes: PolicyChange[] = [];
     for (const verdict of validationFacts(facts)) {

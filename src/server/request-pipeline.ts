@@ -231,6 +231,7 @@ export class RequestPipeline {
         endpoint: endpointLabel(request.endpoint),
       }),
       capLoweredByClient: labelled.capLoweredByClient,
+      callerSchema: labelled.callerSchema,
     });
     return { result, traced: true };
   }
@@ -240,12 +241,17 @@ export class RequestPipeline {
    * configuration does not name is `other`, so a client cannot mint label
    * values (and series) at will; and whether the client lowered the cap.
    */
-  #labelled(job: RouteJob): { job: RouteJob; capLoweredByClient: boolean } {
+  #labelled(job: RouteJob): {
+    job: RouteJob;
+    capLoweredByClient: boolean;
+    callerSchema: boolean;
+  } {
     const { config } = this.#options;
     const known = Object.hasOwn(config.taskTypes, job.taskType);
     return {
       job: known ? job : { ...job, taskType: 'other' },
       capLoweredByClient: job.maxCostUsd < config.cost.maxCostUsdPerRequest,
+      callerSchema: job.contract?.name.startsWith(INLINE_CONTRACT_PREFIX) ?? false,
     };
   }
 
@@ -330,6 +336,9 @@ function deploymentOf(config: GatewayConfig, cached: CachedResponse): Deployment
     costPerRequestUsd: 0,
   };
 }
+
+// Inline schemas are compiled under `inline_<hash>` (contract-registry.ts).
+const INLINE_CONTRACT_PREFIX = 'inline_';
 
 function endpointLabel(endpoint: string): string {
   return endpoint === '/v1/chat/completions' ? 'chat' : 'route';

@@ -20,6 +20,11 @@ export interface RecordRequestInput {
    * skips say nothing about a deployment, so policies must not act on them.
    */
   capLoweredByClient?: boolean | undefined;
+  /**
+   * The output schema came with the request, not from the operator's
+   * contracts: its failures say more about the schema than about the model.
+   */
+  callerSchema?: boolean | undefined;
 }
 
 /**
@@ -46,6 +51,8 @@ export interface RequestFacts {
   hasContract: boolean;
   /** See `RecordRequestInput.capLoweredByClient`; absent means false. */
   capLoweredByClient?: boolean;
+  /** See `RecordRequestInput.callerSchema`; absent means false. */
+  callerSchema?: boolean;
   attempts: readonly AttemptRecord[];
 }
 
@@ -100,6 +107,7 @@ export function requestFacts(input: RecordRequestInput): RequestFacts {
     repaired: result.ok ? result.repaired : false,
     hasContract: job.contract !== undefined,
     capLoweredByClient: input.capLoweredByClient ?? false,
+    callerSchema: input.callerSchema ?? false,
     attempts: result.attempts,
   };
 }

@@ -28,6 +28,7 @@ tier_order: [cheap, mid, heavy]
 fallback_tier: local
 task_types: { classification: cheap, extraction: mid, reasoning: heavy }
 retry: { max_retries: 2, base_delay_ms: 0, max_delay_ms: 0 }
+policies: { cost_cap: { enabled: true } }
 contracts_dir: ${REPO_ROOT}/contracts
 logging: { level: silent }
 `;
