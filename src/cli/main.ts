@@ -78,7 +78,9 @@ async function serve(args: string[]): Promise<number> {
     // A port in use, an unreachable key store, a model that will not load.
     logger.error({ err: error }, 'cannot start');
     process.stderr.write(`switchyard: cannot start: ${(error as Error).message}\n`);
-    return 1;
+    // What started before the failure (a simulator, pools, timers) would keep
+    // the process alive, not listening; nothing here is worth waiting for.
+    process.exit(1);
   }
   await untilSignal();
   logger.info('shutting down');

@@ -165,6 +165,9 @@ export function createGatewayServer(options: GatewayServerOptions): Server {
     const requestId = clock.newId();
     const startedMs = clock.now();
     response.setHeader('x-request-id', requestId);
+    // While shutting down, keep-alive clients are told to reconnect (to another
+    // replica), so the drain ends instead of serving them for ever.
+    if (!ready()) response.setHeader('connection', 'close');
     const controller = new AbortController();
     // `close` on the response before it finished means the client went away.
     response.on('close', () => {
