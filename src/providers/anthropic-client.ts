@@ -39,11 +39,7 @@ export class AnthropicClient implements ProviderClient {
 
   async complete(request: CompletionRequest): Promise<AttemptResult> {
     const { baseUrl, apiKey, dispatcher, now } = this.#options;
-    const headers: Record<string, string> = {
-      ...request.headers,
-      'anthropic-version': ANTHROPIC_VERSION,
-    };
-    if (apiKey) headers['x-api-key'] = apiKey;
+    const headers = anthropicHeaders(request, apiKey);
     const { body, wrapped } = buildAnthropicBody(request);
     const response = await postJson({
       dispatcher,
@@ -213,4 +209,17 @@ function parseMessage(options: {
     latencyMs,
     ...(message.id ? { upstreamId: message.id } : {}),
   };
+}
+
+/** The headers of a Messages API call, streamed or not: version and key. */
+export function anthropicHeaders(
+  request: CompletionRequest,
+  apiKey: string | undefined,
+): Record<string, string> {
+  const headers: Record<string, string> = {
+    ...request.headers,
+    'anthropic-version': ANTHROPIC_VERSION,
+  };
+  if (apiKey) headers['x-api-key'] = apiKey;
+  return headers;
 }

@@ -4,7 +4,7 @@ import type { SseMessage } from '../streaming/sse-parser.js';
 import type { StreamEvent, StreamResult } from '../streaming/stream-events.js';
 import { upstreamErrorEvent } from '../streaming/upstream-error-event.js';
 import {
-  ANTHROPIC_VERSION,
+  anthropicHeaders,
   buildAnthropicBody,
   normaliseAnthropicUsage,
   type AnthropicClientOptions,
@@ -23,11 +23,7 @@ export interface AnthropicStreamOptions extends AnthropicClientOptions {
  */
 export async function streamAnthropic(options: AnthropicStreamOptions): Promise<StreamResult> {
   const { request, baseUrl, apiKey, dispatcher, now } = options;
-  const headers: Record<string, string> = {
-    ...request.headers,
-    'anthropic-version': ANTHROPIC_VERSION,
-  };
-  if (apiKey) headers['x-api-key'] = apiKey;
+  const headers = anthropicHeaders(request, apiKey);
   const { body, wrapped } = buildAnthropicBody(request);
   const opened = await postStream({
     dispatcher,
