@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -6,26 +6,18 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { DEFAULT_PRICES, DEFAULT_PRICES_AS_OF } from '../cost/default-prices.js';
 import { checkPrice, type ModelPrice } from '../cost/price-table.js';
 import { CONFIG_SCHEMA } from './config-schema.js';
+import { ConfigError } from './config-error.js';
 import type { DeploymentConfig, GatewayConfig, ProviderConfig } from './config-types.js';
 import { DEFAULT_CONFIG_YAML } from './default-config.js';
 import { expandEnv } from './expand-env.js';
+import { normaliseProviders, type RawProvider } from './normalise-providers.js';
 import {
   normaliseFeatureSections,
   SectionError,
   type RawFeatureSections,
 } from './feature-sections.js';
 
-/** A configuration that cannot run; `path` names the offending key. */
-export class ConfigError extends Error {
-  readonly path: string;
-  readonly code = 'invalid_config';
-
-  constructor(path: string, message: string) {
-    super(path ? `${path}: ${message}` : message);
-    this.name = 'ConfigError';
-    this.path = path;
-  }
-}
+export { ConfigError };
 
 /** The package root, where the shipped contracts directory lives. */
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -160,21 +152,6 @@ interface RawResilience {
   queue_wait_ms?: number;
 }
 
-interface RawProvider {
-  kind: 'openai' | 'anthropic' | 'llama';
-  /** Present unless kind is llama (the schema says so). */
-  base_url?: string;
-  api_key?: string;
-  forward_headers?: string[];
-  json_schema?: boolean;
-  timeouts?: { connect_ms?: number; first_byte_ms?: number; total_ms?: number };
-  pool?: { connections?: number; keep_alive_timeout_ms?: number };
-  model_path?: string;
-  context_size_tokens?: number;
-  threads?: number;
-  sequences?: number;
-}
-
 interface RawPrice {
   input_per_million_usd: number;
   output_per_million_usd: number;
@@ -286,92 +263,6 @@ function featureSections(raw: RawConfig, baseDir: string) {
   } catch (error) {
     if (error instanceof SectionError) throw new ConfigError(error.key, error.message);
     throw error;
-  }
-}
-
-/** Settings of an HTTP upstream that an in-process model has no use for. */
-const HTTP_ONLY_KEYS = ['base_url', 'api_key', 'json_schema', 'pool', 'forward_headers'] as const;
-const LLAMA_ONLY_KEYS = ['model_path', 'context_size_tokens', 'threads', 'sequences'] as const;
-
-function normaliseProviders(
-  raw: Record<string, RawProvider>,
-  baseDir: string,
-): {
-  providers: Record<string, ProviderConfig>;
-  skipped: string[];
-} {
-  const providers: Record<string, ProviderConfig> = {};
-  const skipped: string[] = [];
-  for (const [name, p] of Object.entries(raw)) {
-    checkKindKeys(name, p);
-    // A key written but expanded to nothing means "not configured here".
-    if (p.api_key !== undefined && p.api_key.trim() === '') {
-      skipped.push(name);
-    }
-    providers[name] = {
-      name,
-      kind: p.kind,
-      baseUrl: (p.base_url ?? '').replace(/\/+$/, ''),
-      apiKey: p.api_key?.trim() || undefined,
-      forwardHeaders: (p.forward_headers ?? []).map((h) => h.toLowerCase()),
-      timeouts: {
-        connectMs: p.timeouts?.connect_ms ?? 5_000,
-        firstByteMs: p.timeouts?.first_byte_ms ?? 60_000,
-        totalMs: p.timeouts?.total_ms ?? 120_000,
-      },
-      pool: {
-        connections: p.pool?.connections ?? 100,
-        keepAliveTimeoutMs: p.pool?.keep_alive_timeout_ms ?? 4_000,
-      },
-      jsonSchema: p.json_schema ?? p.kind === 'openai',
-      ...(p.kind === 'llama' ? { llama: normaliseLlama({ name, raw: p, baseDir }) } : {}),
-    };
-  }
-  return { providers, skipped };
-}
-
-/** An HTTP setting on a local model, or a model file on an HTTP upstream, is a mistake. */
-function checkKindKeys(name: string, p: RawProvider): void {
-  const llama = p.kind === 'llama';
-  for (const key of llama ? HTTP_ONLY_KEYS : LLAMA_ONLY_KEYS) {
-    if (p[key] === undefined) continue;
-    throw new ConfigError(
-      `providers.${name}.${key}`,
-      llama
-        ? 'is not used by kind llama (the model runs in-process)'
-        : 'is only used by kind llama',
-    );
-  }
-}
-
-/**
- * The local model's settings. A relative `model_path` is read from the
- * configuration file's directory; a missing file stops start-up here rather
- * than when the model is loaded.
- */
-function normaliseLlama(options: {
-  name: string;
-  raw: RawProvider;
-  baseDir: string;
-}): NonNullable<ProviderConfig['llama']> {
-  const { name, raw, baseDir } = options;
-  const modelPath = resolve(baseDir, raw.model_path ?? '');
-  if (!isFile(modelPath)) {
-    throw new ConfigError(`providers.${name}.model_path`, `no model file at ${modelPath}`);
-  }
-  return {
-    modelPath,
-    contextSizeTokens: raw.context_size_tokens ?? 4096,
-    threads: raw.threads ?? 2,
-    sequences: raw.sequences ?? 1,
-  };
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
   }
 }
 
