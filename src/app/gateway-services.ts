@@ -37,7 +37,7 @@ export async function openGatewayServices(options: {
 }): Promise<GatewayServices> {
   const { config, logger, clock } = options;
   const redis = config.redis.url
-    ? createRedisClient({
+    ? await createRedisClient({
         url: config.redis.url,
         commandTimeoutMs: config.redis.commandTimeoutMs,
         logger,

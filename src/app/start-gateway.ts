@@ -9,7 +9,7 @@ import type { BreakerStateChange } from '../resilience/circuit-breaker.js';
 import { HttpPools } from '../providers/http-pool.js';
 import { RouteEngine } from '../routing/route-engine.js';
 import { createGatewayServer, type ExtraRoute } from '../server/gateway-server.js';
-import { startSimulator, type RunningSimulator } from '../sim/index.js';
+import type { RunningSimulator } from '../sim/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { buildGate, type BuiltGate } from './build-gate.js';
 import { loadProviders } from './build-providers.js';
@@ -54,6 +54,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   let config = options.config;
   let simulator: RunningSimulator | undefined;
   if (config.demo) {
+    // The simulator (and its tokenizer tables) loads only in demo mode.
+    const { startSimulator } = await import('../sim/index.js');
     simulator = await startSimulator({ host: '127.0.0.1', port: 0, logger });
     config = toDemoConfig(config, simulator.url);
     logger.warn(

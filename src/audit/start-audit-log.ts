@@ -3,19 +3,22 @@ import type { Clock } from '../util/clock.js';
 import type { AuditConfig } from './audit-config.js';
 import type { AuditSink } from './audit-sink.js';
 import { AuditWriter } from './audit-writer.js';
-import { PostgresAuditSink } from './postgres-audit-sink.js';
 import { SqliteAuditSink } from './sqlite-audit-sink.js';
 
-/** The sink the configuration names; PostgreSQL connects lazily, SQLite opens now. */
-export function createAuditSink(options: {
+/**
+ * The sink the configuration names; PostgreSQL connects lazily, SQLite opens
+ * now. pg is loaded only when the audit log goes to PostgreSQL.
+ */
+export async function createAuditSink(options: {
   config: AuditConfig;
   logger: Logger;
   now?: () => number;
-}): AuditSink {
+}): Promise<AuditSink> {
   const { config, logger } = options;
   const now = options.now ?? Date.now;
   if (config.backend === 'sqlite') return new SqliteAuditSink({ path: config.sqlite.path, now });
   if (!config.postgres.url) throw new Error('audit.postgres.url is required for backend postgres');
+  const { PostgresAuditSink } = await import('./postgres-audit-sink.js');
   return new PostgresAuditSink({
     url: config.postgres.url,
     schema: config.postgres.schema,
@@ -40,7 +43,7 @@ export async function startAuditLog(options: {
 }): Promise<AuditWriter | undefined> {
   const { config, logger, clock } = options;
   if (!config.enabled) return undefined;
-  const sink = createAuditSink({ config, logger, ...(clock ? { now: clock.now } : {}) });
+  const sink = await createAuditSink({ config, logger, ...(clock ? { now: clock.now } : {}) });
   const writer = await AuditWriter.open({
     sink,
     logger,

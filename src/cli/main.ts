@@ -2,11 +2,10 @@
 import { parseArgs } from 'node:util';
 import { startGateway } from '../app/start-gateway.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
-import { runEvalCommand } from './eval-command.js';
 import { createLogger } from '../logging/logger.js';
-import { startSimulator } from '../sim/index.js';
-import { runReportCommand } from './report-command.js';
-import { runKeysCommand } from './keys-command.js';
+
+// The other commands are imported when run, so `serve` does not hold the
+// simulator's tokenizer tables, the evaluator or the report readers in memory.
 
 const USAGE = `Usage: switchyard <command> [options]
 
@@ -33,11 +32,13 @@ async function main(argv: string[]): Promise<number> {
     case 'sim':
       return sim(rest);
     case 'report':
-      return runReportCommand(rest, process);
-    case 'eval':
+      return (await import('./report-command.js')).runReportCommand(rest, process);
+    case 'eval': {
+      const { runEvalCommand } = await import('./eval-command.js');
       return runEvalCommand(rest, { stdout: process.stdout, stderr: process.stderr });
+    }
     case 'keys':
-      return runKeysCommand(rest, process);
+      return (await import('./keys-command.js')).runKeysCommand(rest, process);
     case 'help':
     case '--help':
     case '-h':
@@ -96,6 +97,7 @@ async function sim(args: string[]): Promise<number> {
   const port = values.port === undefined ? 8090 : parsePort(values.port);
   if (port === null) return 2;
   const logger = createLogger();
+  const { startSimulator } = await import('../sim/index.js');
   const simulator = await startSimulator({ host: values.host ?? '127.0.0.1', port, logger });
   logger.info(
     { url: simulator.url, openai_base_url: `${simulator.url}/v1` },

@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PostgresKeyStore } from './postgres-key-store.js';
 import { SqliteKeyStore } from './sqlite-key-store.js';
 import type { KeyStore } from './key-store.js';
 
@@ -20,6 +19,8 @@ export async function openKeyStore(config: KeyStoreConfig): Promise<KeyStore> {
     if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
     return new SqliteKeyStore({ path: config.path });
   }
+  // pg is loaded only by a gateway that keeps its keys in PostgreSQL.
+  const { PostgresKeyStore } = await import('./postgres-key-store.js');
   return PostgresKeyStore.open({
     connectionString: config.connectionString,
     schema: config.schema,

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger.js';
 
 export interface RedisClientOptions {
@@ -16,10 +16,12 @@ export interface RedisClientOptions {
 /**
  * One ioredis connection for every shared store of a process (cache,
  * budgets, breakers, rate limits). Connection errors are logged once per
- * change of state instead of reaching ioredis's console fallback.
+ * change of state instead of reaching ioredis's console fallback. ioredis is
+ * loaded here, on first use: a gateway without Redis never pays its memory.
  */
-export function createRedisClient(options: RedisClientOptions): Redis {
+export async function createRedisClient(options: RedisClientOptions): Promise<Redis> {
   const { logger } = options;
+  const { Redis } = await import('ioredis');
   const redis = new Redis(options.url, {
     commandTimeout: options.commandTimeoutMs ?? 2000,
     // Each command is retried on one reconnection at most; the stores'

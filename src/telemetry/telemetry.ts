@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Tracer } from '@opentelemetry/api';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import type { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import type { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   MeterProvider,
@@ -54,6 +55,22 @@ export interface GateEventView {
   deploymentId: string;
   reason?: string;
 }
+
+// The OTLP exporters (and their HTTP and protobuf stacks) are required only
+// when an endpoint is configured; most gateways export nothing over OTLP.
+const requireOptional = createRequire(import.meta.url);
+const loadOtlpMetricExporter = (): typeof OTLPMetricExporter =>
+  (
+    requireOptional('@opentelemetry/exporter-metrics-otlp-http') as {
+      OTLPMetricExporter: typeof OTLPMetricExporter;
+    }
+  ).OTLPMetricExporter;
+const loadOtlpTraceExporter = (): typeof OTLPTraceExporter =>
+  (
+    requireOptional('@opentelemetry/exporter-trace-otlp-http') as {
+      OTLPTraceExporter: typeof OTLPTraceExporter;
+    }
+  ).OTLPTraceExporter;
 
 const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -198,7 +215,8 @@ export class Telemetry {
     const readers: MetricReader[] = [this.#prometheus];
     const target = this.otlp.metrics;
     if (target) {
-      const exporter = new OTLPMetricExporter({ url: target.url, headers: target.headers });
+      const Exporter = loadOtlpMetricExporter();
+      const exporter = new Exporter({ url: target.url, headers: target.headers });
       const intervalMs = this.otlp.metricIntervalMs;
       readers.push(
         new PeriodicExportingMetricReader({
@@ -215,7 +233,8 @@ export class Telemetry {
     const processors: SpanProcessor[] = [];
     const target = this.otlp.traces;
     if (target) {
-      const exporter = new OTLPTraceExporter({ url: target.url, headers: target.headers });
+      const Exporter = loadOtlpTraceExporter();
+      const exporter = new Exporter({ url: target.url, headers: target.headers });
       processors.push(new BatchSpanProcessor(exporter));
     }
     if (extra) processors.push(new SimpleSpanProcessor(extra));
