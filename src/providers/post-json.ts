@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { linkedTimeout } from '../resilience/linked-timeout.js';
 import type { AttemptTimeouts, Failure } from './types.js';
 
 export interface PostJsonOptions {
@@ -26,8 +27,11 @@ export interface RawResponse {
 export async function postJson(options: PostJsonOptions): Promise<RawResponse | Failure> {
   const { dispatcher, url, timeouts, now } = options;
   const started = now();
-  const totalTimeout = AbortSignal.timeout(timeouts.totalMs);
-  const signal = AbortSignal.any([options.signal, totalTimeout]);
+  const total = linkedTimeout(
+    options.signal,
+    timeouts.totalMs,
+    'the attempt took longer than its total timeout',
+  );
   const target = new URL(url);
   try {
     const response = await dispatcher.request({
@@ -36,7 +40,7 @@ export async function postJson(options: PostJsonOptions): Promise<RawResponse | 
       method: 'POST',
       headers: { 'content-type': 'application/json', ...options.headers },
       body: JSON.stringify(options.body),
-      signal,
+      signal: total.signal,
       headersTimeout: timeouts.firstByteMs,
     });
     const text = await response.body.text();
@@ -51,8 +55,10 @@ export async function postJson(options: PostJsonOptions): Promise<RawResponse | 
       error,
       latencyMs: now() - started,
       clientAborted: options.signal.aborted,
-      timedOut: totalTimeout.aborted,
+      timedOut: total.timedOut,
     });
+  } finally {
+    total.dispose();
   }
 }
 

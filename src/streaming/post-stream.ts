@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { classifyHttpError, parseErrorBody } from '../providers/classify-http-error.js';
 import { flattenHeaders, networkFailure } from '../providers/post-json.js';
 import type { AttemptTimeouts, Failure } from '../providers/types.js';
+import { linkedTimeout } from '../resilience/linked-timeout.js';
 
 export interface PostStreamOptions {
   dispatcher: Dispatcher;
@@ -40,16 +41,18 @@ export interface OpenedStream {
 export async function postStream(options: PostStreamOptions): Promise<OpenedStream | Failure> {
   const { dispatcher, timeouts, now } = options;
   const started = now();
-  const total = new AbortController();
-  const timer = setTimeout(() => total.abort(timeoutReason()), timeouts.totalMs);
-  const settle = () => clearTimeout(timer);
-  const signal = AbortSignal.any([options.signal, total.signal]);
+  const total = linkedTimeout(
+    options.signal,
+    timeouts.totalMs,
+    'the attempt took longer than its total timeout',
+  );
+  const settle = () => total.dispose();
   const classify = (error: unknown): Failure =>
     networkFailure({
       error,
       latencyMs: now() - started,
       clientAborted: options.signal.aborted,
-      timedOut: total.signal.aborted,
+      timedOut: total.timedOut,
     });
   const target = new URL(options.url);
   try {
@@ -63,7 +66,7 @@ export async function postStream(options: PostStreamOptions): Promise<OpenedStre
         ...options.headers,
       },
       body: JSON.stringify(options.body),
-      signal,
+      signal: total.signal,
       headersTimeout: timeouts.firstByteMs,
     });
     const headers = flattenHeaders(response.headers);
@@ -106,8 +109,4 @@ async function refusal(options: {
     headers,
     latencyMs: raw.latencyMs,
   };
-}
-
-function timeoutReason(): Error {
-  return new DOMException('the attempt took longer than its total timeout', 'TimeoutError');
 }
