@@ -47,9 +47,9 @@ export function currentRequestSpan(): RequestSpan | undefined {
  * backoff waits, so their times are then only approximate.
  */
 export class RequestSpan {
-  readonly #tracer: Tracer;
-  readonly #span: Span;
-  readonly #context: Context;
+  readonly #tracer: Tracer | undefined;
+  readonly #span: Span | undefined;
+  readonly #context: Context | undefined;
   readonly #input: StartRequestSpanInput;
   readonly #nowMs: () => number;
   readonly #startMs: number;
@@ -58,7 +58,11 @@ export class RequestSpan {
   #ended = false;
 
   constructor(options: {
-    tracer: Tracer;
+    /**
+     * Absent when no span goes anywhere (no exporter): the span then only
+     * measures the latency and upstream wait that `end` returns.
+     */
+    tracer: Tracer | undefined;
     input: StartRequestSpanInput;
     /** A monotonic clock in ms; default `performance.now`. */
     nowMs?: () => number;
@@ -70,6 +74,7 @@ export class RequestSpan {
     this.#nowMs = options.nowMs ?? (() => performance.now());
     this.#systemOf = options.systemOf ?? providerOf;
     this.#startMs = this.#nowMs();
+    if (!tracer) return;
     const parent = input.headers
       ? propagator.extract(ROOT_CONTEXT, input.headers, headerGetter)
       : ROOT_CONTEXT;
@@ -81,9 +86,9 @@ export class RequestSpan {
     this.#context = trace.setSpan(parent, this.#span);
   }
 
-  /** The W3C trace id, for log lines and response headers. */
-  get traceId(): string {
-    return this.#span.spanContext().traceId;
+  /** The W3C trace id, when spans are exported. */
+  get traceId(): string | undefined {
+    return this.#span?.spanContext().traceId;
   }
 
   /** Runs `work` (the engine's `route`) with this span current for `traceGate`. */
@@ -112,6 +117,7 @@ export class RequestSpan {
     const record = this.#measured(input, endMs);
     if (this.#ended) return record;
     this.#ended = true;
+    if (!this.#span) return record;
 
     const facts = requestFacts(record);
     this.#endAttempts(record);
@@ -135,6 +141,7 @@ export class RequestSpan {
   }
 
   #endAttempts(record: RecordRequestInput): void {
+    const tracer = this.#tracer!;
     const { job, result } = record;
     const repaired = result.ok && result.repaired;
     const pending = [...this.#timings];
@@ -144,7 +151,7 @@ export class RequestSpan {
       const startMs = timing?.startMs ?? cursorMs;
       const endMs = timing?.endMs ?? startMs + (wasMade(attempt) ? attempt.latencyMs : 0);
       cursorMs = endMs;
-      const span = this.#tracer.startSpan(
+      const span = tracer.startSpan(
         `chat ${attempt.model}`,
         { kind: SpanKind.CLIENT, startTime: this.#epochMs(startMs) },
         this.#context,

@@ -307,6 +307,17 @@ describe('Telemetry spans', () => {
     );
   });
 
+  it('makes no span when nothing exports them, and still measures the request', () => {
+    let now = 1000;
+    const telemetry = new Telemetry({ region: 'r', env: {}, nowMs: () => now });
+    const span = telemetry.startRequestSpan({ requestId: 'r', taskType: 'classification' });
+    now = 1042;
+    const record = span.end({ job, result: escalated() });
+
+    expect(span.traceId).toBeUndefined();
+    expect(record.latencyMs).toBe(42);
+  });
+
   it('marks a failed request span as an error with the error type', () => {
     const { telemetry, exporter } = traced();
     telemetry.startRequestSpan({ requestId: 'r', taskType: 'reasoning' }).end({

@@ -89,7 +89,8 @@ export class Telemetry {
   readonly #logger: Logger;
   readonly #meterProvider: MeterProvider;
   readonly #tracerProvider: BasicTracerProvider;
-  readonly #tracer: Tracer;
+  /** Absent while no processor takes spans: then none are made. */
+  readonly #tracer: Tracer | undefined;
   readonly #prometheus: PrometheusExporter;
   readonly #serializer: PrometheusSerializer;
   readonly #observers: RequestObserver[];
@@ -117,11 +118,11 @@ export class Telemetry {
     });
     if (options.breakers) this.metrics.watchBreakers(options.breakers);
 
-    this.#tracerProvider = new BasicTracerProvider({
-      resource,
-      spanProcessors: this.#spanProcessors(options.spanExporter),
-    });
-    this.#tracer = this.#tracerProvider.getTracer('switchyard');
+    const spanProcessors = this.#spanProcessors(options.spanExporter);
+    this.#tracerProvider = new BasicTracerProvider({ resource, spanProcessors });
+    // Spans nobody exports would cost every request their attributes for nothing.
+    this.#tracer =
+      spanProcessors.length > 0 ? this.#tracerProvider.getTracer('switchyard') : undefined;
     this.#logger.info(
       {
         region: this.region,
