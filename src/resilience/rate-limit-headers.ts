@@ -73,9 +73,12 @@ export function parseRateLimitHeaders(
   headers: Record<string, string>,
   nowMs: number,
 ): RateLimitSnapshot | undefined {
+  // Each provider sends only its own family; the other is not parsed at all.
   const snapshot = withoutUndefined({
-    ...openAiFields(headers, nowMs),
-    ...withoutUndefined(anthropicFields(headers, nowMs)),
+    ...(hasHeaderStarting(headers, 'x-ratelimit-') ? openAiFields(headers, nowMs) : {}),
+    ...(hasHeaderStarting(headers, 'anthropic-ratelimit-')
+      ? withoutUndefined(anthropicFields(headers, nowMs))
+      : {}),
   });
   return Object.keys(snapshot).length > 0 ? snapshot : undefined;
 }
@@ -97,8 +100,14 @@ interface LimitWindow {
   resetAtMs?: number;
 }
 
+function hasHeaderStarting(headers: Record<string, string>, prefix: string): boolean {
+  for (const name in headers) if (name.startsWith(prefix)) return true;
+  return false;
+}
+
 function anthropicFields(headers: Record<string, string>, nowMs: number): RateLimitSnapshot {
-  const read = (name: string) => anthropicWindow({ headers, name, nowMs });
+  const sentAtMs = parseHttpDateMs(headers['date']);
+  const read = (name: string) => anthropicWindow({ headers, name, nowMs, sentAtMs });
   const requests = read('requests');
   const tokens = tighter(read('tokens'), read('input-tokens'));
   const output = read('output-tokens');
@@ -120,11 +129,12 @@ function anthropicWindow(options: {
   headers: Record<string, string>;
   name: string;
   nowMs: number;
+  /** The response's `date` header, parsed. */
+  sentAtMs: number | undefined;
 }): LimitWindow {
-  const { headers, name, nowMs } = options;
+  const { headers, name, nowMs, sentAtMs } = options;
   const prefix = `anthropic-ratelimit-${name}-`;
   const resetAtMs = parseRfc3339Ms(headers[`${prefix}reset`]);
-  const sentAtMs = parseHttpDateMs(headers['date']);
 
   return {
     remaining: parseCount(headers[`${prefix}remaining`]),
