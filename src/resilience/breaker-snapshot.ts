@@ -25,6 +25,15 @@ export type BreakerSnapshot =
       probeStartedAtMs: number;
     };
 
+/**
+ * A deep copy. The snapshot is small and of known shape; this is what
+ * `structuredClone` gave, at a fraction of its cost on the request path.
+ */
+export function copySnapshot(snapshot: BreakerSnapshot): BreakerSnapshot {
+  if (snapshot.state !== 'closed') return { ...snapshot };
+  return { ...snapshot, window: snapshot.window.map((bucket) => ({ ...bucket })) };
+}
+
 /** A breaker that has seen nothing. */
 export function closedSnapshot(): BreakerSnapshot {
   return { state: 'closed', consecutiveFailures: 0, window: [] };

@@ -1,4 +1,4 @@
-import type { BreakerSnapshot } from './breaker-snapshot.js';
+import { copySnapshot, type BreakerSnapshot } from './breaker-snapshot.js';
 
 /**
  * A change to one breaker's snapshot: given the stored one (undefined when
@@ -42,26 +42,26 @@ export class MemoryBreakerStore implements BreakerStore {
   }
 
   async put(deploymentId: string, snapshot: BreakerSnapshot): Promise<void> {
-    this.#snapshots.set(deploymentId, structuredClone(snapshot));
+    this.#snapshots.set(deploymentId, copySnapshot(snapshot));
   }
 
   async update<R>(deploymentId: string, change: BreakerChange<R>): Promise<R> {
     // Read, change and write with no await between them, so two concurrent
     // updates cannot both start from the same snapshot.
     const { snapshot, result } = change(this.#read(deploymentId));
-    this.#snapshots.set(deploymentId, structuredClone(snapshot));
+    this.#snapshots.set(deploymentId, copySnapshot(snapshot));
     return result;
   }
 
   async list(): Promise<StoredBreaker[]> {
     return [...this.#snapshots].map(([deploymentId, snapshot]) => ({
       deploymentId,
-      snapshot: structuredClone(snapshot),
+      snapshot: copySnapshot(snapshot),
     }));
   }
 
   #read(deploymentId: string): BreakerSnapshot | undefined {
     const snapshot = this.#snapshots.get(deploymentId);
-    return snapshot && structuredClone(snapshot);
+    return snapshot && copySnapshot(snapshot);
   }
 }

@@ -12,6 +12,7 @@ import {
 import {
   breakerStateAt,
   closedSnapshot,
+  copySnapshot,
   type BreakerSnapshot,
   type BreakerState,
 } from './breaker-snapshot.js';
@@ -53,7 +54,7 @@ export class CircuitBreaker {
     this.deploymentId = options.deploymentId;
     this.#options = resolveBreakerOptions(options);
     this.#listener = options.listener;
-    this.#snapshot = structuredClone(options.snapshot ?? closedSnapshot());
+    this.#snapshot = copySnapshot(options.snapshot ?? closedSnapshot());
   }
 
   /** Asks to send one request; see `acquireBreaker`. */
@@ -84,12 +85,12 @@ export class CircuitBreaker {
 
   /** A copy of the state, plain JSON. */
   snapshot(): BreakerSnapshot {
-    return structuredClone(this.#snapshot);
+    return copySnapshot(this.#snapshot);
   }
 
   /** Replaces the state with a saved one; tells no listener. */
   restore(snapshot: BreakerSnapshot): void {
-    this.#snapshot = structuredClone(snapshot);
+    this.#snapshot = copySnapshot(snapshot);
   }
 
   #apply(step: BreakerStep, nowMs: number): void {
