@@ -94,7 +94,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     config,
     providers,
     clock,
-    gate: telemetry.traceGate(resilience.gate),
+    gate: resilience.gate,
   });
   const pipeline = new RequestPipeline({
     config,

@@ -54,6 +54,18 @@ export interface RouteJob {
   signal: AbortSignal;
   /** How each attempt is made; default the whole completion. Streamed requests set one. */
   runAttempt?: AttemptRunner | undefined;
+  /** Told when each admitted attempt starts and ends (the request's span times them). */
+  attemptObserver?: AttemptObserver | undefined;
+}
+
+/**
+ * Hears each attempt that a deployment admitted: `attemptStarted` once it
+ * is admitted, `attemptEnded` when its upstream call returned (for a stream,
+ * when the stream ended) and its slot was released.
+ */
+export interface AttemptObserver {
+  attemptStarted(deploymentId: string): void;
+  attemptEnded(deploymentId: string): void;
 }
 
 export interface RouteSuccess {
@@ -156,12 +168,15 @@ export class RouteEngine {
       return undefined;
     }
     walk.tried.add(deployment.id);
+    const observer = walk.job.attemptObserver;
+    observer?.attemptStarted(deployment.id);
     let result: AttemptRun;
     try {
       const run = walk.job.runAttempt ?? completeAttempt;
       // A streamed attempt holds its slot until its stream has ended.
       result = await run({ provider, request: this.#request(walk, deployment), deployment });
     } finally {
+      observer?.attemptEnded(deployment.id);
       admission.release();
     }
     if (result.kind === 'failure') return this.#afterFailure(walk, { deployment, failure: result });

@@ -222,7 +222,7 @@ export class RequestPipeline {
       endpoint: endpointLabel(request.endpoint),
       headers: request.headers,
     });
-    const result = await span.run(() => engine.route(job));
+    const result = await engine.route({ ...job, attemptObserver: span });
     telemetry.recordRequest({
       ...span.end({
         ...labelled,

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import {
   ROOT_CONTEXT,
@@ -11,6 +10,7 @@ import {
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { AttemptRecord } from '../routing/attempt.js';
+import type { AttemptObserver } from '../routing/route-engine.js';
 import { attemptAttributes, providerOf, requestAttributes } from './genai-attributes.js';
 import { requestFacts, upstreamWaitMs, wasMade, type RecordRequestInput } from './request-facts.js';
 
@@ -31,22 +31,16 @@ interface AttemptTiming {
   endMs: number | undefined;
 }
 
-const active = new AsyncLocalStorage<RequestSpan>();
 const propagator = new W3CTraceContextPropagator();
-
-/** The request span whose `run` the caller is inside, if any. */
-export function currentRequestSpan(): RequestSpan | undefined {
-  return active.getStore();
-}
 
 /**
  * The server span of one request and, when it ends, a client span per
- * attempt. Attempt spans get their real start and end when the engine's
- * gate is wrapped by `traceGate` (it marks them inside `run`); without it
- * they are laid end to end from the request's start, which leaves out
- * backoff waits, so their times are then only approximate.
+ * attempt. Attempt spans get their real start and end when the span is the
+ * job's `attemptObserver` (the engine marks them); without it they are laid
+ * end to end from the request's start, which leaves out backoff waits, so
+ * their times are then only approximate.
  */
-export class RequestSpan {
+export class RequestSpan implements AttemptObserver {
   readonly #tracer: Tracer | undefined;
   readonly #span: Span | undefined;
   readonly #context: Context | undefined;
@@ -91,17 +85,12 @@ export class RequestSpan {
     return this.#span?.spanContext().traceId;
   }
 
-  /** Runs `work` (the engine's `route`) with this span current for `traceGate`. */
-  run<T>(work: () => Promise<T>): Promise<T> {
-    return active.run(this, work);
-  }
-
-  /** Called by `traceGate` when a deployment admitted an attempt. */
+  /** Called by the engine (as the job's attempt observer) when a deployment admitted an attempt. */
   attemptStarted(deploymentId: string): void {
     this.#timings.push({ deploymentId, startMs: this.#nowMs(), endMs: undefined });
   }
 
-  /** Called by `traceGate` when the attempt's upstream call returned. */
+  /** Called by the engine when the attempt's upstream call returned. */
   attemptEnded(deploymentId: string): void {
     const open = this.#timings.findLast((t) => t.deploymentId === deploymentId && !t.endMs);
     if (open) open.endMs = this.#nowMs();

@@ -261,26 +261,16 @@ describe('Telemetry spans', () => {
     });
   });
 
-  it('times attempts by the traced gate and measures latency and upstream wait', async () => {
+  it('times attempts as the engine reports them and measures latency and upstream wait', () => {
     let now = 1000;
     const { telemetry, exporter } = traced(() => now);
-    const inner = {
-      admit: async () => ({ ok: true as const, release: () => {} }),
-      record: async () => {},
-    };
-    const gate = telemetry.traceGate(inner);
     const d = deployment('mid', MID);
     const span = telemetry.startRequestSpan({ requestId: 'r', taskType: 'classification' });
-    await span.run(async () => {
-      now = 1005;
-      const admission = await gate.admit(d, {
-        estimatedTokens: 1,
-        signal: AbortSignal.timeout(1e4),
-      });
-      now = 1085;
-      if (admission.ok) admission.release();
-      now = 1090;
-    });
+    now = 1005;
+    span.attemptStarted(d.id);
+    now = 1085;
+    span.attemptEnded(d.id);
+    now = 1090;
     const result: RouteResult = { ...escalated(), attempts: [attempt('mid', MID, {})] };
     const record = span.end({ job, result });
     const child = exporter.getFinishedSpans().find((s) => s.name === `chat ${MID}`)!;

@@ -19,7 +19,6 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { silentLogger, type Logger } from '../logging/logger.js';
 import type { BreakerListener } from '../resilience/circuit-breaker.js';
-import type { DeploymentGate } from '../routing/deployment-gate.js';
 import { GatewayMetrics, type BreakerStateSource } from './gateway-metrics.js';
 import { resolveOtlpConfig, type Env, type OtlpConfig } from './otlp-config.js';
 import {
@@ -29,7 +28,6 @@ import {
   type RequestObserver,
 } from './request-facts.js';
 import { RequestSpan, type StartRequestSpanInput } from './request-span.js';
-import { traceGate } from './trace-gate.js';
 
 export interface TelemetryOptions {
   /** `server.region` of the configuration; else `AWS_REGION`, else `us-east-1`. */
@@ -149,7 +147,7 @@ export class Telemetry {
   /**
    * Starts the server span of a request. Typical use:
    * `const span = telemetry.startRequestSpan({...});`
-   * `const result = await span.run(() => engine.route(job));`
+   * `const result = await engine.route({ ...job, attemptObserver: span });`
    * `telemetry.recordRequest(span.end({ job, result, endpoint }));`
    */
   startRequestSpan(input: StartRequestSpanInput): RequestSpan {
@@ -158,11 +156,6 @@ export class Telemetry {
       input,
       ...(this.#nowMs ? { nowMs: this.#nowMs } : {}),
     });
-  }
-
-  /** Wraps the engine's gate so attempt spans carry their real times. */
-  traceGate(inner: DeploymentGate): DeploymentGate {
-    return traceGate(inner);
   }
 
   /** A breaker listener that counts transitions; chain it with the logging one. */
