@@ -124,4 +124,29 @@ describe('SqliteAuditSink', () => {
     expect(count(db, 'SELECT count(DISTINCT request_id) AS n FROM requests')).toBe(120);
     expect(count(db, 'SELECT count(*) AS n FROM requests')).toBe(120);
   });
+
+  it('rejects a batch the database refuses, writing none of it, and takes the next', async () => {
+    const path = tempDbPath();
+    const sink = sinkAt(path);
+    const good = testRecord({ requestId: 'req_good' });
+    // SQLite cannot bind an object: the whole transaction must roll back.
+    const bad = testRecord({ requestId: 'req_bad', output: {} as unknown as string });
+    await expect(sink.write([good, bad])).rejects.toThrow(/can only bind/);
+    await sink.write(testRecords(3));
+    const db = inspect(path);
+    expect(count(db, 'SELECT count(*) AS n FROM requests')).toBe(3);
+    expect(count(db, "SELECT count(*) AS n FROM requests WHERE request_id = 'req_good'")).toBe(0);
+  });
+
+  it('refuses writes once closed', async () => {
+    const sink = sinkAt(tempDbPath());
+    await sink.close();
+    await expect(sink.write(testRecords(1))).rejects.toThrow('closed');
+  });
+
+  it('fails at once when the file cannot be opened', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-audit-'));
+    // A directory where the database file should be.
+    expect(() => new SqliteAuditSink({ path: dir })).toThrow();
+  });
 });

@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { AuditAttempt, AuditRecord } from './audit-record.js';
 import type { AuditSink } from './audit-sink.js';
@@ -13,76 +15,190 @@ export interface SqliteAuditSinkOptions {
   now?: () => number;
 }
 
-const INSERT_REQUEST = `
-  INSERT OR IGNORE INTO requests (
-    request_id, time_ms, api_key_id, task_type, tier, model, endpoint, status_code,
-    latency_ms, cost_usd, input_tokens, cached_input_tokens, cache_write_tokens,
-    output_tokens, reasoning_tokens, attempt_count, schema_valid, repaired, cache_hit,
-    fallback, error_type, metadata, prompt, output
-  ) VALUES (
-    @request_id, @time_ms, @api_key_id, @task_type, @tier, @model, @endpoint, @status_code,
-    @latency_ms, @cost_usd, @input_tokens, @cached_input_tokens, @cache_write_tokens,
-    @output_tokens, @reasoning_tokens, @attempt_count, @schema_valid, @repaired, @cache_hit,
-    @fallback, @error_type, @metadata, @prompt, @output
-  )`;
+const REQUEST_COLUMNS = [
+  'request_id',
+  'time_ms',
+  'api_key_id',
+  'task_type',
+  'tier',
+  'model',
+  'endpoint',
+  'status_code',
+  'latency_ms',
+  'cost_usd',
+  'input_tokens',
+  'cached_input_tokens',
+  'cache_write_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'attempt_count',
+  'schema_valid',
+  'repaired',
+  'cache_hit',
+  'fallback',
+  'error_type',
+  'metadata',
+  'prompt',
+  'output',
+] as const;
 
-const INSERT_ATTEMPT = `
-  INSERT OR IGNORE INTO attempts (
-    request_id, attempt_index, tier, model, deployment_id, outcome, latency_ms, cost_usd,
-    cost_estimated, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens,
-    reasoning_tokens, upstream_status
-  ) VALUES (
-    @request_id, @attempt_index, @tier, @model, @deployment_id, @outcome, @latency_ms, @cost_usd,
-    @cost_estimated, @input_tokens, @cached_input_tokens, @cache_write_tokens, @output_tokens,
-    @reasoning_tokens, @upstream_status
-  )`;
+const ATTEMPT_COLUMNS = [
+  'request_id',
+  'attempt_index',
+  'tier',
+  'model',
+  'deployment_id',
+  'outcome',
+  'latency_ms',
+  'cost_usd',
+  'cost_estimated',
+  'input_tokens',
+  'cached_input_tokens',
+  'cache_write_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'upstream_status',
+] as const;
+
+const insertSql = (table: string, columns: readonly string[]) =>
+  `INSERT OR IGNORE INTO ${table} (${columns.join(', ')}) ` +
+  `VALUES (${columns.map(() => '?').join(', ')})`;
 
 type SqlValue = string | number | null;
 
+/** One request's rows, in the column order above. */
+interface RowBatchEntry {
+  request: SqlValue[];
+  attempts: SqlValue[][];
+}
+
+type WorkerReply = { id: number; error?: string };
+
+/**
+ * The writing thread. It is CommonJS source run with `eval`, so it works the
+ * same whether the gateway runs from `dist/` or its TypeScript sources, and
+ * it only executes statements: rows are built on the main thread. A batch is
+ * one transaction; attempts go in only with a new request row, so a retried
+ * batch adds none twice.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path);
+db.pragma('journal_mode = WAL');
+db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
+db.pragma('foreign_keys = ON');
+const insertRequest = db.prepare(workerData.insertRequest);
+const insertAttempt = db.prepare(workerData.insertAttempt);
+const writeBatch = db.transaction((entries) => {
+  for (const entry of entries) {
+    if (insertRequest.run(entry.request).changes !== 1) continue;
+    for (const attempt of entry.attempts) insertAttempt.run(attempt);
+  }
+});
+parentPort.on('message', (message) => {
+  if (message.close) {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  try {
+    writeBatch(message.entries);
+    parentPort.postMessage({ id: message.id });
+  } catch (error) {
+    parentPort.postMessage({ id: message.id, error: String(error && error.message || error) });
+  }
+});
+`;
+
 /**
  * The audit log in one SQLite file, for a single gateway: no server to run.
- * WAL mode lets `switchyard report` read while the gateway writes. A batch is
- * one transaction; `INSERT OR IGNORE` on the request id keeps a retried batch
- * from adding a second copy. Writes are synchronous (better-sqlite3), which is
- * fine off the request path for batches of a few hundred rows.
+ * WAL mode lets `switchyard report` read while the gateway writes.
+ *
+ * better-sqlite3 is synchronous, so the batches are written on a worker
+ * thread: a transaction of a few hundred rows would otherwise stop the event
+ * loop, and every request in flight with it, for milliseconds. The file is
+ * created and migrated on the calling thread when the sink is made, so a
+ * path that cannot be opened fails at start, not at the first write.
  */
 export class SqliteAuditSink implements AuditSink {
-  readonly #db: Database.Database;
-  readonly #writeBatch: (records: AuditRecord[]) => void;
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve(): void; reject(error: Error): void }>();
+  #nextId = 0;
+  #closed: Promise<void> | undefined;
 
   constructor(options: SqliteAuditSinkOptions) {
     mkdirSync(dirname(options.path), { recursive: true });
-    this.#db = new Database(options.path);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-    this.#db.pragma('foreign_keys = ON');
-    migrateSqlite(this.#db, { nowMs: (options.now ?? Date.now)() });
+    const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
+    const db = new Database(options.path);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      migrateSqlite(db, { nowMs: (options.now ?? Date.now)() });
+    } finally {
+      db.close();
+    }
 
-    const insertRequest = this.#db.prepare<Record<string, SqlValue>>(INSERT_REQUEST);
-    const insertAttempt = this.#db.prepare<Record<string, SqlValue>>(INSERT_ATTEMPT);
-    this.#writeBatch = this.#db.transaction((records: AuditRecord[]) => {
-      for (const record of records) {
-        // Attempts go in only with a new request row, so a retry adds none twice.
-        if (insertRequest.run(requestRow(record)).changes !== 1) continue;
-        record.attempts.forEach((attempt, index) => {
-          insertAttempt.run(attemptRow({ requestId: record.requestId, attempt, index }));
-        });
-      }
+    this.#worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+        path: options.path,
+        busyTimeoutMs,
+        insertRequest: insertSql('requests', REQUEST_COLUMNS),
+        insertAttempt: insertSql('attempts', ATTEMPT_COLUMNS),
+      },
+    });
+    // Only a write in flight keeps the process alive (see #settle).
+    this.#worker.unref();
+    this.#worker.on('message', (reply: WorkerReply) => this.#settle(reply));
+    this.#worker.on('error', (error) => this.#failAll(error));
+    this.#worker.on('exit', () => this.#failAll(new Error('the audit writer thread stopped')));
+  }
+
+  write(records: AuditRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    if (this.#closed) return Promise.reject(new Error('the SQLite audit sink is closed'));
+    const entries: RowBatchEntry[] = records.map((record) => ({
+      request: requestRow(record),
+      attempts: record.attempts.map((attempt, index) =>
+        attemptRow({ requestId: record.requestId, attempt, index }),
+      ),
+    }));
+    const id = ++this.#nextId;
+    return new Promise<void>((resolve, reject) => {
+      if (this.#pending.size === 0) this.#worker.ref();
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ id, entries });
     });
   }
 
-  async write(records: AuditRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    this.#writeBatch(records);
+  close(): Promise<void> {
+    this.#closed ??= new Promise<void>((resolve) => {
+      this.#worker.once('exit', () => resolve());
+      this.#worker.ref();
+      this.#worker.postMessage({ close: true });
+    });
+    return this.#closed;
   }
 
-  async close(): Promise<void> {
-    if (this.#db.open) this.#db.close();
+  #settle(reply: WorkerReply): void {
+    const waiting = this.#pending.get(reply.id);
+    if (!waiting) return;
+    this.#pending.delete(reply.id);
+    if (this.#pending.size === 0 && !this.#closed) this.#worker.unref();
+    if (reply.error === undefined) waiting.resolve();
+    else waiting.reject(new Error(reply.error));
+  }
+
+  #failAll(error: Error): void {
+    for (const waiting of this.#pending.values()) waiting.reject(error);
+    this.#pending.clear();
   }
 }
 
-function requestRow(record: AuditRecord): Record<string, SqlValue> {
-  return {
+function requestRow(record: AuditRecord): SqlValue[] {
+  const row: Record<(typeof REQUEST_COLUMNS)[number], SqlValue> = {
     request_id: record.requestId,
     time_ms: record.timeMs,
     api_key_id: record.apiKeyId,
@@ -108,16 +224,17 @@ function requestRow(record: AuditRecord): Record<string, SqlValue> {
     prompt: record.prompt === undefined ? null : JSON.stringify(record.prompt),
     output: record.output ?? null,
   };
+  return REQUEST_COLUMNS.map((column) => row[column]);
 }
 
 function attemptRow(options: {
   requestId: string;
   attempt: AuditAttempt;
   index: number;
-}): Record<string, SqlValue> {
+}): SqlValue[] {
   const { requestId, attempt, index } = options;
   const tokens = attempt.tokens;
-  return {
+  const row: Record<(typeof ATTEMPT_COLUMNS)[number], SqlValue> = {
     request_id: requestId,
     attempt_index: index,
     tier: attempt.tier,
@@ -134,4 +251,5 @@ function attemptRow(options: {
     reasoning_tokens: tokens?.reasoningTokens ?? null,
     upstream_status: attempt.upstreamStatus,
   };
+  return ATTEMPT_COLUMNS.map((column) => row[column]);
 }
