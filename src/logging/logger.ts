@@ -1,24 +1,7 @@
 import { destination, pino, type Logger } from 'pino';
+import { redactFields } from './redact-fields.js';
 
 export type { Logger };
-
-/**
- * Paths that must never reach a log line even when an object holding them is
- * logged by mistake: provider keys, client keys and prompt text.
- */
-const REDACT = [
-  'apiKey',
-  '*.apiKey',
-  '*.*.apiKey',
-  'authorization',
-  '*.authorization',
-  'headers.authorization',
-  'headers["x-api-key"]',
-  'prompt',
-  'messages',
-  '*.prompt',
-  '*.messages',
-];
 
 export interface LoggerOptions {
   level?: string;
@@ -28,7 +11,14 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? process.env.SWITCHYARD_LOG_LEVEL ?? 'info';
-  const base = { level, redact: { paths: REDACT, censor: '[redacted]' }, base: undefined };
+  const base = {
+    level,
+    base: undefined,
+    // Keys, authorization headers and prompt text never reach a line. (Only
+    // the logged object is searched: pino does not format a child logger's
+    // bindings, and the gateway makes no child loggers.)
+    formatters: { log: redactFields },
+  };
   if (options.destination) return pino(base, options.destination);
   // Asynchronous: lines logged while a write is under way go out together in
   // the next one, instead of one blocking write per line on the request path.
