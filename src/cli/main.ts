@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { startGateway } from '../app/start-gateway.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logging/logger.js';
+import { limitHeapGrowth } from '../util/heap-growth.js';
 
 // The other commands are imported when run, so `serve` does not hold the
 // simulator's tokenizer tables, the evaluator or the report readers in memory.
@@ -51,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function serve(args: string[]): Promise<number> {
+  limitHeapGrowth();
   const { values } = parseArgs({
     args,
     options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
