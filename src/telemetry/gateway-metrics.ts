@@ -1,6 +1,7 @@
 import type { Attributes, Counter, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
 import type { BreakerState } from '../resilience/breaker-snapshot.js';
 import { LATENCY_BUCKETS_MS, METRIC_NAMES, OVERHEAD_BUCKETS_MS } from './metric-names.js';
+import { summedCounter, type AddOnlyCounter } from './summed-counter.js';
 import {
   retryFacts,
   tokenFacts,
@@ -31,14 +32,14 @@ export class GatewayMetrics {
   readonly #region: string;
   readonly #latency: Histogram;
   readonly #overhead: Histogram;
-  readonly #cost: Counter;
-  readonly #validation: Counter;
-  readonly #fallbacks: Counter;
-  readonly #retries: Counter;
-  readonly #cache: Counter;
-  readonly #tokens: Counter;
+  readonly #cost: AddOnlyCounter;
+  readonly #validation: AddOnlyCounter;
+  readonly #fallbacks: AddOnlyCounter;
+  readonly #retries: AddOnlyCounter;
+  readonly #cache: AddOnlyCounter;
+  readonly #tokens: AddOnlyCounter;
   readonly #budget: Counter;
-  readonly #costCap: Counter;
+  readonly #costCap: AddOnlyCounter;
   readonly #policies: Counter;
   readonly #refusals: Counter;
   readonly #transitions: Counter;
@@ -59,17 +60,20 @@ export class GatewayMetrics {
     });
     const counter = (name: string, description: string, unit?: string) =>
       meter.createCounter(name, { description, ...(unit ? { unit } : {}) });
-    this.#cost = counter(METRIC_NAMES.requestCost, 'Spend on upstream attempts.', 'USD');
-    this.#validation = counter(
+    // Added to on every request: summed here, read by the exporter on collection.
+    const summed = (name: string, description: string, unit?: string) =>
+      summedCounter(meter, name, { description, ...(unit ? { unit } : {}) });
+    this.#cost = summed(METRIC_NAMES.requestCost, 'Spend on upstream attempts.', 'USD');
+    this.#validation = summed(
       METRIC_NAMES.validationResult,
       'Answers checked against an output contract, by status valid, invalid or repaired.',
     );
-    this.#fallbacks = counter(METRIC_NAMES.fallbacks, 'Requests a fallback deployment served.');
-    this.#retries = counter(METRIC_NAMES.retries, 'Attempts after the first, by the reason.');
-    this.#cache = counter(METRIC_NAMES.cacheLookups, 'Response cache lookups by result.');
-    this.#tokens = counter(METRIC_NAMES.tokens, 'Tokens billed, by kind.', '{token}');
+    this.#fallbacks = summed(METRIC_NAMES.fallbacks, 'Requests a fallback deployment served.');
+    this.#retries = summed(METRIC_NAMES.retries, 'Attempts after the first, by the reason.');
+    this.#cache = summed(METRIC_NAMES.cacheLookups, 'Response cache lookups by result.');
+    this.#tokens = summed(METRIC_NAMES.tokens, 'Tokens billed, by kind.', '{token}');
     this.#budget = counter(METRIC_NAMES.budgetRejections, 'Requests refused by a budget.');
-    this.#costCap = counter(METRIC_NAMES.costCapBreaches, 'Requests refused by the cost cap.');
+    this.#costCap = summed(METRIC_NAMES.costCapBreaches, 'Requests refused by the cost cap.');
     this.#policies = counter(METRIC_NAMES.policyChanges, 'Self-steering policy changes.');
     this.#refusals = counter(
       METRIC_NAMES.deploymentRefusals,
