@@ -26,12 +26,13 @@ import {
   liftSimulatorRateLimit,
   ROOT,
   singleProviderConfig,
+  startFloorProxyProcess,
   startPortkeyProcess,
   startSimulatorProcess,
   startSwitchyardProcess,
 } from './lib/stack.mjs';
 
-const PASSTHROUGH = ['direct', 'switchyard', 'portkey'];
+const PASSTHROUGH = ['direct', 'floor', 'switchyard', 'portkey'];
 const STRUCTURED = [
   'direct-structured',
   'switchyard-structured',
@@ -219,9 +220,11 @@ async function main() {
     stack.push(switchyard);
     const portkey = options.portkey ? await startPortkeyProcess() : undefined;
     if (portkey) stack.push(portkey);
+    const floor = await startFloorProxyProcess({ sim });
+    stack.push(floor);
     say(`simulator ${sim.url}, switchyard ${switchyard.url}, portkey ${portkey?.url ?? 'off'}`);
 
-    const targets = buildTargets({ sim, switchyard, portkey });
+    const targets = buildTargets({ sim, switchyard, portkey, floor });
     await checkTargets(targets);
     const cache = await probeCache(targets['switchyard-cache']);
     if (!cache.available) delete targets['switchyard-cache'];

@@ -39,6 +39,12 @@ export function judgeTargets({ results, memory, options }) {
       measured: sy ? `${ms(sy.addedP99Ms)} ms` : 'n/a',
     },
   ];
+  const floor = paced.floor;
+  verdicts.push({
+    name: `reference, not a target: a minimal Node proxy's added p50 / p99 at ${options.ratePerSec} req/s`,
+    met: null,
+    measured: floor ? `${ms(floor.addedP50Ms)} / ${ms(floor.addedP99Ms)} ms` : 'not run',
+  });
   const sat = saturation.switchyard;
   const peer = saturation.portkey;
   verdicts.push({
@@ -134,9 +140,12 @@ export function gatewayMarkdown(report) {
       '` (`npm run bench`).',
     '',
     `Method: the simulator (\`switchyard sim\`), Switchyard (\`switchyard serve\`, log level ` +
-      'info, logs to /dev/null) and the Portkey gateway (`@portkey-ai/gateway` `build/start-server.js ' +
-      '--headless`, OpenAI provider with `x-portkey-custom-host` set to the simulator) run as ' +
-      'three separate Node processes on 127.0.0.1; the load generator runs in a fourth. ' +
+      'info, logs to /dev/null), the Portkey gateway (`@portkey-ai/gateway` `build/start-server.js ' +
+      '--headless`, OpenAI provider with `x-portkey-custom-host` set to the simulator) and a ' +
+      'minimal Node proxy (`bench/lib/floor-proxy.mjs`: parse, forward over undici, parse, ' +
+      'send; nothing else) run as separate Node processes on 127.0.0.1; the load generator ' +
+      'runs in another. The minimal proxy is a reference, not a competitor: its added latency ' +
+      'is what this machine charges any Node.js proxy before it does any work of its own. ' +
       `Each scenario's targets run one after another, in an order that rotates every round; ` +
       `${options.rounds} rounds; every figure is the median over rounds, and an added latency is ` +
       "the median of each round's difference from the direct run of that round. Latencies are " +

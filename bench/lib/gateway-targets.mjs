@@ -40,7 +40,7 @@ const JSON_HEADERS = { 'content-type': 'application/json', authorization: 'Beare
 const NO_CACHE = { 'cache-control': 'no-cache, no-store' };
 
 /** Every target by id; `portkey*` ones only exist when Portkey runs. */
-export function buildTargets({ sim, switchyard, portkey }) {
+export function buildTargets({ sim, switchyard, portkey, floor }) {
   const portkeyHeaders = portkey && {
     ...JSON_HEADERS,
     'x-portkey-provider': 'openai',
@@ -84,6 +84,14 @@ export function buildTargets({ sim, switchyard, portkey }) {
       body: ROUTE_BODY,
     },
   };
+  if (floor) {
+    targets.floor = {
+      label: 'through a minimal Node proxy (reference)',
+      url: `${floor.url}/v1/chat/completions`,
+      headers: JSON_HEADERS,
+      body: CHAT_BODY,
+    };
+  }
   if (portkey) {
     targets.portkey = {
       label: 'through Portkey',

@@ -13,6 +13,7 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const PORTKEY = join(ROOT, 'node_modules', '@portkey-ai', 'gateway', 'build', 'start-server.js');
 const LOOPBACK_ONLY = join(ROOT, 'bench', 'loopback-only.mjs');
+const FLOOR_PROXY = join(ROOT, 'bench', 'lib', 'floor-proxy.mjs');
 
 export function checkBuilt() {
   if (!existsSync(CLI)) throw new Error('dist/ is missing: run `npm run build` first');
@@ -48,6 +49,19 @@ export async function startSwitchyardProcess({ configYaml, nodeFlags = [], onLog
   });
   assertLoopbackOnly(port);
   return { ...gateway, port, url: `http://127.0.0.1:${port}`, configFile, dir };
+}
+
+/** The reference proxy (see floor-proxy.mjs) in front of the simulator. */
+export async function startFloorProxyProcess({ sim }) {
+  const port = await freePort();
+  const floor = await startNode({
+    name: 'floor proxy',
+    nodeArgs: [FLOOR_PROXY, '--upstream', sim.url, '--port', String(port)],
+    readyUrl: `http://127.0.0.1:${port}/`,
+    cwd: ROOT,
+  });
+  assertLoopbackOnly(port);
+  return { ...floor, port, url: `http://127.0.0.1:${port}` };
 }
 
 /** The Portkey gateway, headless, held to loopback by a preloaded listen() guard. */
