@@ -141,6 +141,9 @@ export class SqliteAuditSink implements AuditSink {
 
     this.#worker = new Worker(WORKER_SOURCE, {
       eval: true,
+      // The thread holds one batch at a time: a small young generation keeps
+      // its share of the process's memory small (V8's default grows to 32 MB).
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
       workerData: {
         driver: createRequire(import.meta.url).resolve('better-sqlite3'),
         path: options.path,
