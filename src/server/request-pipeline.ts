@@ -10,6 +10,7 @@ import type { Logger } from '../logging/logger.js';
 import type { RouteEngine, RouteJob, RouteResult, RouteSuccess } from '../routing/route-engine.js';
 import type { Clock } from '../util/clock.js';
 import type { GatewayServices } from '../app/gateway-services.js';
+import type { RecordRequestInput } from '../telemetry/request-facts.js';
 import { toErrorResponse } from './error-response.js';
 
 /** A client's admission: who it is, what it may use, and its budget hold. */
@@ -43,8 +44,12 @@ export interface PipelineOutcome {
   result: RouteResult;
   cacheHit: boolean;
   grant: AccessGrant | undefined;
-  /** The request span already fed metrics and policies; `finish` must not again. */
-  traced?: boolean;
+  /**
+   * What the request's span measured, for metrics and policies; `finish`
+   * records it after the answer went out. Absent without telemetry or for a
+   * cache hit: `finish` then records from its own clock.
+   */
+  measured?: RecordRequestInput | undefined;
   /** The budget hold was already settled; `finish` must not again. */
   settled?: boolean;
 }
@@ -100,9 +105,9 @@ export class RequestPipeline {
       const hit = await this.#lookup(job, parts);
       if (hit) return { result: hit, cacheHit: true, grant };
     }
-    const { result, traced } = await this.#route(request, job);
+    const { result, measured } = await this.#route(request, job);
     if (parts && result.ok && !directives.noStore) await this.#store(parts, result);
-    return { result, cacheHit: false, grant, traced };
+    return { result, cacheHit: false, grant, measured };
   }
 
   /**
@@ -134,15 +139,15 @@ export class RequestPipeline {
         includeText: this.#options.config.audit.includeText,
       }),
     );
-    if (!outcome.traced) {
-      this.#options.services?.telemetry?.recordRequest({
+    this.#options.services?.telemetry?.recordRequest(
+      outcome.measured ?? {
         ...this.#labelled(request.job),
         result,
         latencyMs,
         cacheHit,
         endpoint: endpointLabel(request.endpoint),
-      });
-    }
+      },
+    );
     if (!outcome.settled) await this.#settled({ request, outcome });
   }
 
@@ -211,10 +216,10 @@ export class RequestPipeline {
   async #route(
     request: PipelineRequest,
     job: RouteJob,
-  ): Promise<{ result: RouteResult; traced: boolean }> {
+  ): Promise<{ result: RouteResult; measured?: RecordRequestInput }> {
     const { engine, services } = this.#options;
     const telemetry = services?.telemetry;
-    if (!telemetry) return { result: await engine.route(job), traced: false };
+    if (!telemetry) return { result: await engine.route(job) };
     const labelled = this.#labelled(job);
     const span = telemetry.startRequestSpan({
       requestId: request.requestId,
@@ -223,7 +228,8 @@ export class RequestPipeline {
       headers: request.headers,
     });
     const result = await engine.route({ ...job, attemptObserver: span });
-    telemetry.recordRequest({
+    // Metrics and policies are fed in `finish`, once the answer has gone out.
+    const measured: RecordRequestInput = {
       ...span.end({
         ...labelled,
         result,
@@ -232,8 +238,8 @@ export class RequestPipeline {
       }),
       capLoweredByClient: labelled.capLoweredByClient,
       callerSchema: labelled.callerSchema,
-    });
-    return { result, traced: true };
+    };
+    return { result, measured };
   }
 
   /**
