@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -53,6 +53,39 @@ describe('switchyard serve', () => {
     const { code, stderr } = await run(['serve', '--config', '/nonexistent/switchyard.yaml']);
     expect(code).toBe(2);
     expect(stderr).toContain('does not exist');
+  });
+
+  const MINIMAL =
+    'providers:\n  p: { kind: openai, base_url: http://127.0.0.1:1/v1 }\n' +
+    'tiers:\n  cheap: [{ provider: p, model: gpt-4o-mini-2024-07-18 }]\n';
+
+  it('exits 2 when the configured contracts_dir does not exist', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-cli-'));
+    const file = join(dir, 'c.yaml');
+    writeFileSync(file, `${MINIMAL}contracts_dir: ./nocontracts\n`);
+    const { code, stderr } = await run(['serve', '--config', file]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`contracts_dir: directory ${join(dir, 'nocontracts')} does not exist`);
+  });
+
+  it('exits 2 naming a contract file that does not load', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-cli-'));
+    mkdirSync(join(dir, 'contracts'));
+    writeFileSync(join(dir, 'contracts', 'broken.json'), '{"type": "object",');
+    const file = join(dir, 'c.yaml');
+    writeFileSync(file, `${MINIMAL}contracts_dir: ./contracts\n`);
+    const { code, stderr } = await run(['serve', '--config', file]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      `invalid configuration: contracts_dir: ${join(dir, 'contracts', 'broken.json')}:`,
+    );
+  });
+
+  it('exits 2 on an unknown option, and --help shows the usage', async () => {
+    const bogus = await run(['serve', '--bogus']);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain("switchyard: Unknown option '--bogus'");
+    expect((await run(['sim', '--help'])).code).toBe(0);
   });
 
   it('serves a classification in demo mode with the embedded default', async () => {

@@ -65,6 +65,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   }
 
   const contracts = ContractRegistry.fromDirectory(config.contractsDir);
+  if (contracts.names().length === 0) {
+    logger.warn(
+      { contracts_dir: config.contractsDir },
+      'no contracts loaded: /v1/route accepts inline schemas only until contracts_dir holds some',
+    );
+  }
   const pools = new HttpPools();
   const { clients: providers, close: closeProviders } = await loadProviders({
     config,
@@ -141,7 +147,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     contracts,
     logger,
     clock,
-    ready: () => accepting,
+    // Not ready while draining, nor while a configured Redis is unreachable:
+    // budgets, breakers and the cache it shares would go wrong on this replica.
+    ready: () => accepting && (!services.redis || services.redis.status === 'ready'),
   });
   const port = options.port ?? config.server.port;
   await new Promise<void>((resolve, reject) => {

@@ -53,10 +53,16 @@ async function main(argv: string[]): Promise<number> {
 
 async function serve(args: string[]): Promise<number> {
   limitHeapGrowth();
-  const { values } = parseArgs({
-    args,
-    options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+  const values = readOptions(args, {
+    config: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
   });
+  if (!values) return 2;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   let loaded;
   try {
     loaded = loadConfig(values.config ? { path: values.config } : {});
@@ -78,6 +84,12 @@ async function serve(args: string[]): Promise<number> {
   try {
     gateway = await startGateway({ config, logger, ...(port !== undefined ? { port } : {}) });
   } catch (error) {
+    if (error instanceof ConfigError) {
+      // Found while starting: a contract file that does not load.
+      logger.error({ err: error }, 'invalid configuration');
+      process.stderr.write(`switchyard: invalid configuration: ${error.message}\n`);
+      process.exit(2);
+    }
     // A port in use, an unreachable key store, a model that will not load.
     logger.error({ err: error }, 'cannot start');
     process.stderr.write(`switchyard: cannot start: ${(error as Error).message}\n`);
@@ -92,10 +104,12 @@ async function serve(args: string[]): Promise<number> {
 }
 
 async function sim(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { port: { type: 'string' }, host: { type: 'string' } },
-  });
+  const values = readOptions(args, { port: { type: 'string' }, host: { type: 'string' } });
+  if (!values) return 2;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const port = values.port === undefined ? 8090 : parsePort(values.port);
   if (port === null) return 2;
   const logger = createLogger();
@@ -108,6 +122,26 @@ async function sim(args: string[]): Promise<number> {
   await untilSignal();
   await simulator.close();
   return 0;
+}
+
+/**
+ * A command's options, `--help` included; undefined (after saying why on
+ * stderr) when an option is unknown or lacks its value.
+ */
+function readOptions<T extends Record<string, { type: 'string' }>>(
+  args: string[],
+  options: T,
+): ({ [K in keyof T]?: string } & { help?: boolean }) | undefined {
+  try {
+    const { values } = parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+    });
+    return values as { [K in keyof T]?: string } & { help?: boolean };
+  } catch (error) {
+    process.stderr.write(`switchyard: ${(error as Error).message}\n\n${USAGE}`);
+    return undefined;
+  }
 }
 
 function parsePort(text: string): number | null {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -94,6 +94,10 @@ prices:
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-config-'));
     const file = join(dir, 'gateway.yaml');
     writeFileSync(file, `${MINIMAL}\ncontracts_dir: ./schemas\n`);
+    expect(() => loadConfig({ path: file, env: {} })).toThrow(
+      `contracts_dir: directory ${join(dir, 'schemas')} does not exist`,
+    );
+    mkdirSync(join(dir, 'schemas'));
     const { config, source } = loadConfig({ path: file, env: {} });
     expect(source).toBe(file);
     expect(config.contractsDir).toBe(join(dir, 'schemas'));

@@ -53,7 +53,12 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   }
   if (existsSync(candidate)) {
     const text = readFileSync(candidate, 'utf8');
-    return parseConfig(text, { env, baseDir: dirname(candidate), source: candidate });
+    return parseConfig(text, {
+      env,
+      baseDir: dirname(candidate),
+      source: candidate,
+      checkPaths: true,
+    });
   }
   return parseConfig(DEFAULT_CONFIG_YAML, {
     env,
@@ -74,6 +79,12 @@ export interface ParseConfigOptions {
    */
   dataDir?: string;
   source: string;
+  /**
+   * Whether a `contracts_dir` the text names must exist; `loadConfig` sets it
+   * for a configuration file (a typo must not start a gateway that knows no
+   * contract).
+   */
+  checkPaths?: boolean;
 }
 
 export function parseConfig(text: string, options: ParseConfigOptions): LoadedConfig {
@@ -248,7 +259,7 @@ function normalise(raw: RawConfig, options: ParseConfigOptions): LoadedConfig {
     deadlineMs: raw.deadline_ms ?? 30_000,
     maxOutputTokens: raw.max_output_tokens ?? 512,
     cost: { maxCostUsdPerRequest: raw.cost?.max_cost_usd_per_request ?? 0.05 },
-    contractsDir: resolve(options.baseDir, raw.contracts_dir ?? './contracts'),
+    contractsDir: contractsDirOf(raw.contracts_dir, options),
     prices,
     logging: { level: raw.logging?.level ?? 'info' },
     demo,
@@ -387,4 +398,16 @@ function snake(field: string): string {
   return field
     .replace(/PerMillionUsd$/, '_per_million_usd')
     .replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/**
+ * The contracts directory. One a configuration file names must exist; the
+ * default `./contracts` may be missing, and the gateway says so at start.
+ */
+function contractsDirOf(configured: string | undefined, options: ParseConfigOptions): string {
+  const dir = resolve(options.baseDir, configured ?? './contracts');
+  if (options.checkPaths && configured !== undefined && !existsSync(dir)) {
+    throw new ConfigError('contracts_dir', `directory ${dir} does not exist`);
+  }
+  return dir;
 }

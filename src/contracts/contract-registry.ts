@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../config/config-error.js';
 import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
 import type { JsonSchema } from '../providers/types.js';
 import {
@@ -31,10 +32,15 @@ export class ContractRegistry {
     for (const file of readdirSync(dir).sort()) {
       const ext = extname(file);
       if (!['.json', '.yaml', '.yml'].includes(ext)) continue;
-      const name = basename(file, ext);
-      const text = readFileSync(join(dir, file), 'utf8');
-      const schema = (ext === '.json' ? JSON.parse(text) : parseYaml(text)) as JsonSchema;
-      registry.add(name, schema);
+      const path = join(dir, file);
+      // A contract that does not load is a configuration error naming its file.
+      try {
+        const text = readFileSync(path, 'utf8');
+        const schema = (ext === '.json' ? JSON.parse(text) : parseYaml(text)) as JsonSchema;
+        registry.add(basename(file, ext), schema);
+      } catch (error) {
+        throw new ConfigError('contracts_dir', `${path}: ${(error as Error).message}`);
+      }
     }
     return registry;
   }

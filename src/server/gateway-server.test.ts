@@ -131,9 +131,23 @@ describe('bad input on /v1/route', () => {
 });
 
 describe('health', () => {
-  it('answers /healthz and /readyz', async () => {
+  it('answers /healthz and /readyz, to HEAD as to GET', async () => {
     expect((await fetch(`${h.gateway.url}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${h.gateway.url}/readyz`)).json()).toEqual({ ready: true });
+    expect((await fetch(`${h.gateway.url}/healthz`, { method: 'HEAD' })).status).toBe(200);
+    expect((await fetch(`${h.gateway.url}/readyz`, { method: 'HEAD' })).status).toBe(200);
+  });
+
+  it('is not ready while its configured Redis cannot be reached', async () => {
+    // Nothing listens on port 1: the replica must not take traffic.
+    const unready = await startHarness({ extraYaml: 'redis: { url: "redis://127.0.0.1:1" }\n' });
+    try {
+      const response = await fetch(`${unready.gateway.url}/readyz`);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ ready: false });
+    } finally {
+      await unready.close();
+    }
   });
 });
 

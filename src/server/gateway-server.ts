@@ -58,12 +58,20 @@ export function createGatewayServer(options: GatewayServerOptions): Server {
   const ready = options.ready ?? (() => true);
   const pipeline = options.pipeline ?? new RequestPipeline({ config, engine, logger, clock });
 
+  // HEAD answers as GET does; Node sends no body with it.
+  const health: Handler = async ({ response }) =>
+    sendJson(response, { status: 200, body: { ok: true } });
+  const readiness: Handler = async ({ response }) => {
+    const isReady = ready();
+    sendJson(response, { status: isReady ? 200 : 503, body: { ready: isReady } });
+  };
   const routes: Record<string, Handler> = {
     'POST /v1/route': handleRoute,
     'POST /v1/chat/completions': handleChat,
-    'GET /healthz': async ({ response }) => sendJson(response, { status: 200, body: { ok: true } }),
-    'GET /readyz': async ({ response }) =>
-      sendJson(response, { status: ready() ? 200 : 503, body: { ready: ready() } }),
+    'GET /healthz': health,
+    'HEAD /healthz': health,
+    'GET /readyz': readiness,
+    'HEAD /readyz': readiness,
     'GET /v1/models': handleModels,
   };
   for (const [key, route] of Object.entries(options.extraRoutes ?? {})) {
