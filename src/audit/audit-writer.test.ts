@@ -260,3 +260,30 @@ describe('AuditWriter', () => {
     ]);
   });
 });
+
+describe('AuditWriter with metadata that is not JSON', () => {
+  it('writes the batch, with the bad metadata replaced by a marker', async () => {
+    const sink = new FakeSink();
+    const { logger, lines } = captureLogger();
+    const writer = await openWriter({ sink, logger, batchSize: 10 });
+    const cyclic: Record<string, unknown> = { team: 'a' };
+    cyclic.self = cyclic;
+    // Deeper than any serialiser's stack, as a hostile client could send.
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    writer.enqueue(testRecord({ requestId: 'req_cyclic', metadata: cyclic }));
+    writer.enqueue(testRecord({ requestId: 'req_deep', metadata: deep }));
+    writer.enqueue(testRecord({ requestId: 'req_fine', metadata: { team: 'b' } }));
+    await writer.close();
+
+    expect([...sink.stored.keys()].sort()).toEqual(['req_cyclic', 'req_deep', 'req_fine']);
+    expect(sink.stored.get('req_cyclic')!.metadata).toEqual({ unserialisable: true });
+    expect(sink.stored.get('req_deep')!.metadata).toEqual({ unserialisable: true });
+    expect(sink.stored.get('req_fine')!.metadata).toEqual({ team: 'b' });
+    expect(
+      lines
+        .filter((l) => String(l.msg).includes('metadata cannot be written'))
+        .map((l) => l.request_id),
+    ).toEqual(['req_cyclic', 'req_deep']);
+  });
+});

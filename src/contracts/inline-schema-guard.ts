@@ -1,5 +1,6 @@
 import { invalidRequest } from '../errors/gateway-error.js';
 import { patternRisk } from './pattern-risk.js';
+import { nestsDeeperThan } from '../util/json-depth.js';
 
 /** Deepest nesting of objects and arrays an inline schema may have. */
 export const MAX_INLINE_SCHEMA_DEPTH = 64;
@@ -37,18 +38,10 @@ const SCHEMA_MAP_KEYWORDS = [
  * not checked.
  */
 export function guardInlineSchema(schema: unknown, field: string): void {
-  if (depthExceeds(schema, MAX_INLINE_SCHEMA_DEPTH)) {
+  if (nestsDeeperThan(schema, MAX_INLINE_SCHEMA_DEPTH)) {
     throw invalidRequest(field, `nests deeper than ${MAX_INLINE_SCHEMA_DEPTH} levels`);
   }
   checkPatterns(schema, field);
-}
-
-/** Whether objects and arrays nest deeper than `limit`; stops looking at `limit`. */
-function depthExceeds(value: unknown, limit: number): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (limit === 0) return true;
-  const children = Array.isArray(value) ? value : Object.values(value);
-  return children.some((child) => depthExceeds(child, limit - 1));
 }
 
 function checkPatterns(schema: unknown, path: string): void {

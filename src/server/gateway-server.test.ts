@@ -48,6 +48,21 @@ describe('bad input on /v1/route', () => {
     });
   });
 
+  it('refuses metadata nested deeper than 16 levels, and takes 16', async () => {
+    const nested = (levels: number) => {
+      let value: Record<string, unknown> = { leaf: 1 };
+      for (let i = 1; i < levels; i++) value = { a: value };
+      return value;
+    };
+    const body = await expectError(await h.post('/v1/route', { ...valid, metadata: nested(17) }), {
+      status: 400,
+      type: 'invalid_request',
+      field: 'metadata',
+    });
+    expect(body.error.message).toBe('metadata: nests deeper than 16 levels');
+    expect((await h.post('/v1/route', { ...valid, metadata: nested(16) })).status).toBe(200);
+  });
+
   it('wants exactly one of prompt and messages', async () => {
     const { prompt: _, ...none } = valid;
     await expectError(await h.post('/v1/route', none), {

@@ -4,6 +4,9 @@ import { invalidRequest } from '../errors/gateway-error.js';
 import type { RouteJob } from '../routing/route-engine.js';
 import { tierForTask } from '../routing/route-plan.js';
 import { parseMessages } from './parse-messages.js';
+import { nestsDeeperThan } from '../util/json-depth.js';
+
+const MAX_METADATA_DEPTH = 16;
 
 const KNOWN_FIELDS = new Set([
   'task_type',
@@ -43,6 +46,11 @@ export function parseRouteRequest(
     (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
   ) {
     throw invalidRequest('metadata', 'must be an object');
+  }
+  // It is stored with the audit record as JSON: a depth no tag needs, and
+  // that a serialiser can always walk, is the limit.
+  if (nestsDeeperThan(metadata, MAX_METADATA_DEPTH)) {
+    throw invalidRequest('metadata', `nests deeper than ${MAX_METADATA_DEPTH} levels`);
   }
   return {
     job: {
