@@ -261,3 +261,14 @@ contracts_dir: ./contracts
 logging: { level: silent }
 `;
 }
+
+describe('a request every provider refuses as too long', () => {
+  it('answers 400 with the provider’s reason, not 502, once larger windows are tried', async () => {
+    const h = await start();
+    const response = await h.post('/v1/route', classify, { 'x-sim-scenario': 'context_length' });
+    const body = (await response.json()) as ErrorBody;
+    expect(response.status).toBe(400);
+    expect(body.error.type).toBe('invalid_request');
+    expect(body.error.message).toMatch(/^the provider refused the request: /);
+  });
+});

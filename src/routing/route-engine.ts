@@ -22,7 +22,13 @@ import {
 } from './attempt-runner.js';
 import { openGate, type DeploymentGate } from './deployment-gate.js';
 import { describeIssues, judgeCompletion, type Judgement } from './judge-completion.js';
-import { clientGone, deadlinePassed, nothingAvailable, upstreamError } from './route-errors.js';
+import {
+  clientGone,
+  deadlinePassed,
+  nothingAvailable,
+  refusedForSize,
+  upstreamError,
+} from './route-errors.js';
 import type { RoutePlan } from './route-plan.js';
 import {
   activateFallback,
@@ -503,6 +509,8 @@ export class RouteEngine {
       );
     }
     if (walk.lastError) return this.#fail(walk, withRefusals(walk.lastError, walk.refusals));
+    const tooLarge = walk.attempts.length === 0 ? refusedForSize(walk, this.#config) : undefined;
+    if (tooLarge) return this.#fail(walk, tooLarge);
     return this.#fail(walk, nothingAvailable(walk.refusals));
   }
 

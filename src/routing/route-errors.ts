@@ -1,5 +1,7 @@
+import type { GatewayConfig } from '../config/config-types.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Failure } from '../providers/types.js';
+import type { Walk } from './walk.js';
 
 /** The client-facing error for an upstream failure, keeping its status and reason. */
 export function upstreamError(failure: Failure, retryAfterMs: number | undefined): GatewayError {
@@ -7,6 +9,17 @@ export function upstreamError(failure: Failure, retryAfterMs: number | undefined
     reason: failure.reason,
     ...(failure.status !== undefined ? { upstream_status: failure.status } : {}),
   };
+  // The provider judged the request itself malformed or too long: the
+  // client's to change, though each deployment was given its chance first.
+  if (failure.reason === 'invalid_request' || failure.reason === 'context_length') {
+    return new GatewayError(
+      'invalid_request',
+      `the provider refused the request: ${failure.message}`,
+      {
+        details,
+      },
+    );
+  }
   if (failure.reason === 'timeout') {
     return new GatewayError('upstream_timeout', failure.message, { details });
   }
@@ -36,5 +49,32 @@ export function nothingAvailable(refusals: Map<string, string>): GatewayError {
       : `no deployment can serve this request (${reasons.join('; ')})`;
   return new GatewayError('overloaded', message, {
     details: { refused: Object.fromEntries(refusals) },
+  });
+}
+
+/**
+ * When every deployment was passed over for the request's size alone, the
+ * error to give: no retry can help, so it is the client's to change (400),
+ * not an overload (503). It names `max_tokens` when the prompt would fit some
+ * deployment without the output asked for, else the prompt.
+ */
+export function refusedForSize(walk: Walk, config: GatewayConfig): GatewayError | undefined {
+  if (walk.refusals.size === 0) return undefined;
+  for (const id of walk.refusals.keys()) if (!walk.tooLarge.has(id)) return undefined;
+  const tokens = walk.estimatedTokens;
+  const promptFits = Object.values(config.tiers)
+    .flat()
+    .filter((d) => walk.tooLarge.has(d.id))
+    .some(
+      (d) =>
+        (d.maxPromptTokens === undefined || tokens <= d.maxPromptTokens) &&
+        (d.contextWindow === undefined || tokens < d.contextWindow),
+    );
+  const field = promptFits ? 'max_tokens' : 'messages';
+  const what = promptFits
+    ? `${walk.job.maxTokens} output tokens with this prompt fit no deployment's context window`
+    : 'the prompt is larger than any deployment takes';
+  return new GatewayError('invalid_request', `${field}: ${what}`, {
+    details: { field, refused: Object.fromEntries(walk.refusals) },
   });
 }

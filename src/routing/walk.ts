@@ -27,6 +27,8 @@ export interface Walk {
   tried: Set<string>;
   /** Why a deployment was passed over without an attempt, for the error. */
   refusals: Map<string, string>;
+  /** Deployments passed over because the request (prompt, or prompt and output) is too large. */
+  tooLarge: Set<string>;
   /** Context window the next deployment must exceed, after a context error. */
   minContextWindow: number;
   messages: ChatMessage[];
@@ -61,6 +63,7 @@ export function createWalk(options: {
     excluded: new Set(),
     tried: new Set(),
     refusals: new Map(),
+    tooLarge: new Set(),
     minContextWindow: 0,
     messages: job.messages,
     estimatedTokens: options.estimatedTokens,
@@ -122,5 +125,6 @@ function fitsPrompt(walk: Walk, deployment: DeploymentConfig): boolean {
   }
   if (reason === undefined) return true;
   walk.refusals.set(deployment.id, reason);
+  if (walk.minContextWindow === 0) walk.tooLarge.add(deployment.id);
   return false;
 }

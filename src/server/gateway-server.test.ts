@@ -166,6 +166,27 @@ describe('health', () => {
   });
 });
 
+describe('a request too large for every deployment', () => {
+  it('is the client’s to change: 400 naming max_tokens, with each refusal', async () => {
+    const response = await h.post('/v1/chat/completions', {
+      model: 'cheap',
+      messages: [{ role: 'user', content: 'hi' }],
+      max_tokens: 100_000_000,
+    });
+    const body = await expectError(response, {
+      status: 400,
+      type: 'invalid_request',
+      field: 'max_tokens',
+    });
+    expect(body.error.message).toBe(
+      "max_tokens: 100000000 output tokens with this prompt fit no deployment's context window",
+    );
+    expect(
+      Object.keys((body.error as Record<string, unknown>).refused as object).length,
+    ).toBeGreaterThan(0);
+  });
+});
+
 describe('/v1/chat/completions with the official openai client', () => {
   const client = () =>
     new OpenAI({ baseURL: `${h.gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
