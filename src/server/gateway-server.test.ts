@@ -1,5 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { createLogger } from '../logging/logger.js';
 import { simConfigYaml, startHarness, type Harness } from '../test-support/gateway-harness.js';
 
 let h: Harness;
@@ -162,6 +164,38 @@ describe('health', () => {
       expect(await response.json()).toEqual({ ready: false });
     } finally {
       await unready.close();
+    }
+  });
+});
+
+describe('the log', () => {
+  it('has one line for a request refused before routing, without what was sent', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      level: 'info',
+      destination: new Writable({
+        write(chunk, _encoding, done) {
+          for (const line of String(chunk).split('\n').filter(Boolean))
+            lines.push(JSON.parse(line));
+          done();
+        },
+      }),
+    });
+    const logged = await startHarness({ logger });
+    try {
+      const response = await logged.post('/v1/route', { task_type: 'secret-ish', prompt: 1 });
+      const requestId = response.headers.get('x-request-id');
+      const line = lines.find((l) => l.request_id === requestId);
+      expect(line).toMatchObject({
+        msg: 'request refused',
+        method: 'POST',
+        endpoint: '/v1/route',
+        status: 400,
+        error_type: 'invalid_request',
+      });
+      expect(JSON.stringify(line)).not.toContain('secret-ish');
+    } finally {
+      await logged.close();
     }
   });
 });

@@ -200,9 +200,23 @@ export function createGatewayServer(options: GatewayServerOptions): Server {
       if (!(error instanceof GatewayError)) {
         logger.error({ request_id: context.requestId, err: error }, 'unhandled error');
       }
-      sendError(context, error);
+      const status = sendError(context, error);
+      if (context.finished) return; // routed: `finish` logged and audited it
+      // One log line per request, refused ones included (the type, never the
+      // message, which may quote what the client sent).
+      logger.info(
+        {
+          request_id: requestId,
+          method: request.method,
+          endpoint: context.endpoint,
+          status,
+          error_type: error instanceof GatewayError ? error.type : 'internal_error',
+          latency_ms: clock.now() - startedMs,
+        },
+        'request refused',
+      );
       // A routed endpoint's request is audited even when refused before routing.
-      if (!context.finished && ROUTED_ENDPOINTS.has(context.endpoint)) {
+      if (ROUTED_ENDPOINTS.has(context.endpoint)) {
         pipeline.refused({ requestId, startedMs, endpoint: context.endpoint, error });
       }
     });

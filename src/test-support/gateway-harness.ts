@@ -8,7 +8,7 @@ import {
 } from '../app/start-gateway.js';
 import { parseConfig } from '../config/load-config.js';
 import type { GatewayConfig } from '../config/config-types.js';
-import { silentLogger } from '../logging/logger.js';
+import { silentLogger, type Logger } from '../logging/logger.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../sim/index.js';
 import type { Clock } from '../util/clock.js';
 
@@ -90,6 +90,8 @@ export async function startHarness(
     sim?: SimulatorOptions;
     clock?: RecordingClock;
     onBreakerChange?: StartGatewayOptions['onBreakerChange'];
+    /** Where the gateway logs; default nowhere. */
+    logger?: Logger;
   } = {},
 ): Promise<Harness> {
   const sim = await startSimulator({ logger: silentLogger(), ...options.sim });
@@ -105,7 +107,7 @@ export async function startHarness(
   const gateway = await startGateway({
     config,
     clock,
-    logger: silentLogger(),
+    logger: options.logger ?? silentLogger(),
     port: 0,
     ...(options.onBreakerChange ? { onBreakerChange: options.onBreakerChange } : {}),
   });
