@@ -48,6 +48,7 @@ export class AnthropicClient implements ProviderClient {
       body,
       timeouts: request.timeouts,
       signal: request.signal,
+      deadlineAtMs: request.deadlineAtMs,
       now,
     });
     if ('kind' in response) return response;

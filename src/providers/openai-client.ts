@@ -47,6 +47,7 @@ export class OpenAiClient implements ProviderClient {
       body: this.buildBody(request),
       timeouts: request.timeouts,
       signal: request.signal,
+      deadlineAtMs: request.deadlineAtMs,
       now,
     });
     if ('kind' in response) return response;

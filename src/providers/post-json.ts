@@ -9,6 +9,8 @@ export interface PostJsonOptions {
   body: unknown;
   timeouts: AttemptTimeouts;
   signal: AbortSignal;
+  /** When `signal` aborts for the deadline (epoch ms, on `now`'s clock); see `CompletionRequest`. */
+  deadlineAtMs?: number | undefined;
   now: () => number;
 }
 
@@ -27,11 +29,16 @@ export interface RawResponse {
 export async function postJson(options: PostJsonOptions): Promise<RawResponse | Failure> {
   const { dispatcher, url, timeouts, now } = options;
   const started = now();
-  const total = linkedTimeout(
-    options.signal,
-    timeouts.totalMs,
-    'the attempt took longer than its total timeout',
-  );
+  // The deadline's signal ends the attempt first when its own timeout is
+  // longer than what is left (the usual case): no second timer then.
+  const total =
+    options.deadlineAtMs !== undefined && started + timeouts.totalMs >= options.deadlineAtMs
+      ? { signal: options.signal, timedOut: false, dispose() {} }
+      : linkedTimeout(
+          options.signal,
+          timeouts.totalMs,
+          'the attempt took longer than its total timeout',
+        );
   const target = new URL(url);
   try {
     const response = await dispatcher.request({

@@ -50,6 +50,12 @@ export interface CompletionRequest {
   timeouts: AttemptTimeouts;
   /** Aborts the attempt: a client disconnect, the request deadline. */
   signal: AbortSignal;
+  /**
+   * Epoch ms at which `signal` aborts for the request's deadline, when it
+   * does: an attempt whose own total timeout ends later needs no timer of
+   * its own.
+   */
+  deadlineAtMs?: number | undefined;
   /** Extra headers for the upstream request (e.g. the simulator's scenario). */
   headers?: Record<string, string>;
 }

@@ -247,6 +247,7 @@ export class RouteEngine {
       sampling: job.sampling,
       timeouts: provider.timeouts,
       signal: job.deadlineSignal,
+      deadlineAtMs: job.deadlineAtMs,
       headers: forward,
     };
   }
