@@ -71,3 +71,19 @@ describe('stream and stream_options on a chat request', () => {
     );
   });
 });
+
+describe('response_format json_schema on a chat request', () => {
+  const schema = { type: 'object', properties: { n: { type: 'integer' } } };
+  const format = (json_schema: Record<string, unknown>) => ({
+    response_format: { type: 'json_schema', json_schema },
+  });
+
+  it('wants a name as OpenAI does: 1 to 64 letters, digits, _ or -', () => {
+    const expected =
+      'response_format.json_schema.name: is required: 1 to 64 letters, digits, underscores or dashes';
+    expect(messageOf(format({ schema }))).toBe(expected);
+    expect(messageOf(format({ name: 'bad name!', schema }))).toBe(expected);
+    expect(messageOf(format({ name: 'x'.repeat(65), schema }))).toBe(expected);
+    expect(parse(format({ name: 'count_items-2', schema })).job.contract).toBeDefined();
+  });
+});

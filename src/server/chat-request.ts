@@ -139,6 +139,13 @@ function parseResponseFormat(value: unknown, contracts: ContractRegistry) {
   if (!spec || typeof spec !== 'object') {
     throw invalidRequest('response_format.json_schema', 'is required for type json_schema');
   }
+  // As OpenAI checks it, so a request that works here works there.
+  if (typeof spec.name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(spec.name)) {
+    throw invalidRequest(
+      'response_format.json_schema.name',
+      'is required: 1 to 64 letters, digits, underscores or dashes',
+    );
+  }
   if (spec.schema === undefined) {
     throw invalidRequest('response_format.json_schema.schema', 'is required');
   }
