@@ -1,6 +1,7 @@
 import type { ChatMessage } from '../providers/types.js';
 import type { AttemptRecord } from '../routing/attempt.js';
 import type { RouteJob, RouteResult } from '../routing/route-engine.js';
+import { routeOutcome } from '../routing/route-outcome.js';
 
 /** Tokens of one attempt (or a request's sum of them), by kind, as billed. */
 export interface TokenCounts {
@@ -124,7 +125,10 @@ export function toAuditRecord(options: ToAuditRecordOptions): AuditRecord {
     repaired: result?.ok ? result.repaired : false,
     cacheHit,
     fallback: result?.ok === true && result.fallback && !cacheHit,
-    errorType: result && !result.ok ? result.error.type : (options.errorType ?? null),
+    errorType:
+      result && routeOutcome(result) !== 'success'
+        ? routeOutcome(result)
+        : (options.errorType ?? null),
   };
   if (options.metadata) record.metadata = options.metadata;
   if (options.includeText) addText(record, options);

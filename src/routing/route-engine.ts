@@ -62,6 +62,12 @@ export interface RouteJob {
   runAttempt?: AttemptRunner | undefined;
   /** Told when each admitted attempt starts and ends (the request's span times them). */
   attemptObserver?: AttemptObserver | undefined;
+  /**
+   * A refusal is an answer, not an error: OpenAI's chat API returns it with
+   * 200 and `message.refusal`, so the compatible endpoint sets this. The
+   * typed `/v1/route` does not: there a refusal is a 422.
+   */
+  refusalIsAnswer?: boolean | undefined;
 }
 
 /**
@@ -87,6 +93,8 @@ export interface RouteSuccess {
   costUsd: number;
   /** Served by the fallback tier because no cloud deployment could. */
   fallback: boolean;
+  /** The model's refusal, when the job takes one as its answer (`refusalIsAnswer`). */
+  refusal?: string;
 }
 
 export interface RouteFailure {
@@ -282,13 +290,15 @@ export class RouteEngine {
       headers: completion.headers,
     });
 
-    if (judgement.kind === 'valid') {
+    const refusedAnswer = judgement.kind === 'refusal' && walk.job.refusalIsAnswer === true;
+    if (judgement.kind === 'valid' || refusedAnswer) {
       return {
         ok: true,
         deployment,
-        payload: judgement.payload,
+        payload: judgement.kind === 'valid' ? judgement.payload : undefined,
         text: completion.text,
-        repaired: judgement.repaired,
+        repaired: judgement.kind === 'valid' && judgement.repaired,
+        ...(judgement.kind === 'refusal' ? { refusal: judgement.message } : {}),
         finishReason: completion.finishReason,
         usage: completion.usage,
         attempts: walk.attempts,

@@ -86,6 +86,8 @@ export function parseChatRequest(
       maxTokens: parseMaxTokens(body, config.maxOutputTokens),
       temperature: parseTemperature(body.temperature, contract !== undefined),
       sampling,
+      // As OpenAI does: a refusal is answered with 200 and message.refusal.
+      refusalIsAnswer: true,
     },
     structured: contract !== undefined,
     stream,

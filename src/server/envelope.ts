@@ -96,7 +96,12 @@ export function toChatCompletion(options: {
   clock: Clock;
 }): Record<string, unknown> {
   const { requestId, result, clock } = options;
-  const content = result.payload === undefined ? result.text : JSON.stringify(result.payload);
+  const refused = result.refusal !== undefined;
+  const content = refused
+    ? null
+    : result.payload === undefined
+      ? result.text
+      : JSON.stringify(result.payload);
   const usage = result.usage;
   const promptTokens = usage
     ? usage.inputTokens + usage.cachedInputTokens + usage.cacheWriteTokens
@@ -109,7 +114,7 @@ export function toChatCompletion(options: {
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content, refusal: null },
+        message: { role: 'assistant', content, refusal: refused ? result.refusal : null },
         logprobs: null,
         finish_reason: result.finishReason === 'length' ? 'length' : 'stop',
       },

@@ -235,6 +235,20 @@ describe('/v1/chat/completions with the official openai client', () => {
     expect(completion.usage?.prompt_tokens).toBeGreaterThan(0);
   });
 
+  it('answers a refusal as OpenAI does: 200, content null, message.refusal', async () => {
+    const { data, response } = await client()
+      .chat.completions.create(
+        { model: 'cheap', messages: [{ role: 'user', content: 'Do something bad.' }] },
+        { headers: { 'x-sim-scenario': 'refusal' } },
+      )
+      .withResponse();
+    expect(response.status).toBe(200);
+    const message = data.choices[0]!.message;
+    expect(message.content).toBeNull();
+    expect(message.refusal?.length).toBeGreaterThan(0);
+    expect(data.choices[0]!.finish_reason).toBe('stop');
+  });
+
   it('validates a json_schema response_format, repairing and escalating', async () => {
     const schema = {
       type: 'object',

@@ -12,6 +12,7 @@ import type { Clock } from '../util/clock.js';
 import type { GatewayServices } from '../app/gateway-services.js';
 import type { RecordRequestInput } from '../telemetry/request-facts.js';
 import { toErrorResponse } from './error-response.js';
+import { routeOutcome } from '../routing/route-outcome.js';
 
 /** A client's admission: who it is, what it may use, and its budget hold. */
 export interface AccessGrant {
@@ -106,7 +107,10 @@ export class RequestPipeline {
       if (hit) return { result: hit, cacheHit: true, grant };
     }
     const { result, measured } = await this.#route(request, job);
-    if (parts && result.ok && !directives.noStore) await this.#store(parts, result);
+    // A refusal is answered but never cached: the next asker gets a fresh try.
+    if (parts && result.ok && result.refusal === undefined && !directives.noStore) {
+      await this.#store(parts, result);
+    }
     return { result, cacheHit: false, grant, measured };
   }
 
@@ -301,7 +305,7 @@ export class RequestPipeline {
         ...(result.attempts.some((a) => a.costEstimated) ? { cost_estimated: true } : {}),
         cache_hit: outcome.cacheHit,
         ...(outcome.grant?.keyId ? { key_id: outcome.grant.keyId } : {}),
-        outcome: result.ok ? 'success' : result.error.type,
+        outcome: routeOutcome(result),
         ...(request.metadata ? { metadata: request.metadata } : {}),
       },
       'request',

@@ -295,6 +295,19 @@ describe('a refusal', () => {
   });
 });
 
+describe('an Anthropic refusal', () => {
+  it('reaches an OpenAI client as delta.refusal, not as an empty answer', async () => {
+    const r = await start();
+    const { chunks, error } = await streamed(r, ask(HAIKU, 'Do something bad.'), {
+      scenario: 'refusal',
+    });
+    expect(error).toBeUndefined();
+    const refusal = chunks.map((c) => c.choices[0]?.delta.refusal ?? '').join('');
+    expect(refusal.length).toBeGreaterThan(0);
+    expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe('stop');
+  });
+});
+
 describe('failures before and after the first content', () => {
   it('retries an error event that came before any content elsewhere, unnoticed', async () => {
     const r = await start();

@@ -38,6 +38,7 @@ export async function relayStream(options: RelayStreamOptions): Promise<RelayOut
     collected: collector.result(),
   });
 
+  let refusalSent = false;
   for await (const event of events) {
     collector.add(event);
     if (event.type === 'error') {
@@ -47,12 +48,21 @@ export async function relayStream(options: RelayStreamOptions): Promise<RelayOut
     if (event.type === 'usage') continue;
     await writer.start(start);
     if (event.type === 'text') await writer.text(event.text);
-    if (event.type === 'refusal') await writer.refusal(event.text);
+    if (event.type === 'refusal') {
+      await writer.refusal(event.text);
+      refusalSent ||= event.text !== '';
+    }
     // Breaking out of the loop stops the upstream read and frees its socket.
     if (writer.closed) return outcome(true);
   }
 
   const { finishReason, usage } = collector.result();
+  // Anthropic ends a refusal with stop_reason "refusal" and no text of one;
+  // OpenAI clients only see a refusal in delta.refusal, so one is sent.
+  if (finishReason === 'refusal' && !refusalSent) {
+    await writer.start(start);
+    await writer.refusal('the model declined to answer');
+  }
   await writer.finish({ finishReason: finishReason ?? 'unknown', usage });
   return outcome(writer.clientGone);
 }

@@ -1,5 +1,6 @@
 import type { AttemptOutcome, AttemptRecord } from '../routing/attempt.js';
 import type { RouteJob, RouteResult } from '../routing/route-engine.js';
+import { routeOutcome } from '../routing/route-outcome.js';
 
 /** What the caller knows about one finished request, as `recordRequest` takes it. */
 export interface RecordRequestInput {
@@ -97,7 +98,7 @@ export function requestFacts(input: RecordRequestInput): RequestFacts {
     endpoint: input.endpoint ?? 'route',
     tier: served?.tier ?? 'none',
     model: served?.model ?? 'none',
-    outcome: result.ok ? 'success' : result.error.type,
+    outcome: routeOutcome(result),
     latencyMs: input.latencyMs,
     upstreamMs,
     overheadMs: Math.max(0, input.latencyMs - upstreamMs),
