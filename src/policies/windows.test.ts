@@ -16,9 +16,17 @@ describe('LatencyWindow', () => {
 
   it('reads a quantile in the open top bucket as the highest finite bound', () => {
     const window = new LatencyWindow();
-    window.record(60_000, 0);
+    window.record(90_000, 0);
 
-    expect(window.quantile(0.95, 0)).toBe(10_000);
+    expect(window.quantile(0.95, 0)).toBe(60_000);
+  });
+
+  it('reads 5 s answers as about 5 s, not as the middle of a 5–10 s bucket', () => {
+    const window = new LatencyWindow();
+    for (let i = 0; i < 25; i++) window.record(5_030, 0);
+    // Interpolated within (5000, 6000], as histogram_quantile does.
+    expect(window.quantile(0.5, 0)).toBe(5_500);
+    expect(window.quantile(0.95, 0)).toBe(5_950);
   });
 
   it('has no quantile when empty', () => {
