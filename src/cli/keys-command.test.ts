@@ -125,6 +125,23 @@ describe('switchyard keys on the configuration’s store', () => {
     }
   });
 
+  it("names the flag, in the CLI's words, when a budget is not a number", async () => {
+    const { configPath } = workspace();
+    const result = await run([
+      'create',
+      '--config',
+      configPath,
+      '--owner',
+      'a',
+      '--daily-usd',
+      'lots',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      '--daily-usd: must be a number of USD, 0 or more, or none for no limit',
+    );
+  });
+
   it('shows and updates a key, changing only the fields given', async () => {
     const { configPath } = workspace();
     const created = await createJson([

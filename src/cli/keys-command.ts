@@ -298,7 +298,10 @@ function reportFailure(error: unknown, io: CommandIo): number {
     const field = String(error.details['field'] ?? '');
     const base = field.replace(/\[\d+\]$/, '');
     const flag = FLAG_OF_FIELD[base];
-    const message = flag ? error.message.replace(`${field}:`, `${flag}:`) : error.message;
+    // The API's words for the CLI's: a flag for the field, `none` for null.
+    const message = flag
+      ? error.message.replace(`${field}:`, `${flag}:`).replace('or null for', 'or none for')
+      : error.message;
     return usageError(io, message);
   }
   if (error instanceof GatewayError && error.type === 'not_found') {
