@@ -116,10 +116,12 @@ describe('buildGate with Redis', () => {
 
     expect(second!.rateLimits).toBeInstanceOf(SharedRateLimitTracker);
     await (second!.rateLimits as SharedRateLimitTracker).refresh();
-    expect(await second!.gate.admit(deployment, admitContext())).toEqual({
-      ok: false,
-      reason: 'rate_limit_cool_down',
-    });
+    const refusal = await second!.gate.admit(deployment, admitContext());
+    expect(refusal).toMatchObject({ ok: false, reason: 'rate_limit_cool_down' });
+    // The first replica's 60 s, as the second reads it from Redis.
+    const retryAtMs = (refusal as { retryAtMs: number }).retryAtMs;
+    expect(retryAtMs - Date.now()).toBeGreaterThan(50_000);
+    expect(retryAtMs - Date.now()).toBeLessThanOrEqual(60_000);
   });
 
   it('serves from local breakers, without failing, while Redis is unreachable', async () => {

@@ -1,7 +1,10 @@
 import type { DeploymentConfig } from '../config/config-types.js';
 import type { AttemptOutcome } from './attempt.js';
 
-export type Admission = { ok: true; release: () => void } | { ok: false; reason: string };
+export type Admission =
+  | { ok: true; release: () => void }
+  /** `retryAtMs`: when a rate limit that refused it ends (epoch ms), if one did. */
+  | { ok: false; reason: string; retryAtMs?: number };
 
 /**
  * What the engine asks before and tells after each attempt on a deployment.

@@ -48,7 +48,7 @@ export class ResilientGate implements DeploymentGate {
       estimatedTokens: context.estimatedTokens,
       nowMs: clock.now(),
     });
-    if (!limit.ok) return this.#refuse(deployment, `rate_limit_${limit.reason}`);
+    if (!limit.ok) return this.#refuse(deployment, `rate_limit_${limit.reason}`, limit.untilMs);
 
     const release = await this.#slot(deployment, context.signal);
     if (!release) return this.#refuse(deployment, 'overloaded');
@@ -108,8 +108,8 @@ export class ResilientGate implements DeploymentGate {
     }
   }
 
-  #refuse(deployment: DeploymentConfig, reason: string): Admission {
+  #refuse(deployment: DeploymentConfig, reason: string, retryAtMs?: number): Admission {
     this.#options.onEvent?.({ type: 'refused', deploymentId: deployment.id, reason });
-    return { ok: false, reason };
+    return retryAtMs === undefined ? { ok: false, reason } : { ok: false, reason, retryAtMs };
   }
 }

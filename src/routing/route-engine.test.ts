@@ -272,3 +272,23 @@ describe('a request every provider refuses as too long', () => {
     expect(body.error.message).toMatch(/^the provider refused the request: /);
   });
 });
+
+describe('a request every deployment’s rate limit turns away', () => {
+  it('gets 429 with retry-after (not 503) while the only deployment cools down', async () => {
+    const h = await start();
+    const pinned = { model: CHEAP, messages: [{ role: 'user', content: 'hi' }] };
+    // The provider asks for 30 s: more than the deadline, so the gateway stops.
+    const first = await h.post('/v1/chat/completions', pinned, {
+      'x-sim-scenario': 'rate_limit:30',
+    });
+    expect(first.status).toBe(429);
+
+    const second = await h.post('/v1/chat/completions', pinned);
+    const body = (await second.json()) as ErrorBody;
+    expect(second.status).toBe(429);
+    expect(body.error.type).toBe('rate_limited');
+    const retryAfter = Number(second.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(29);
+    expect(retryAfter).toBeLessThanOrEqual(30);
+  });
+});

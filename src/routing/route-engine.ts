@@ -26,6 +26,7 @@ import {
   clientGone,
   deadlinePassed,
   nothingAvailable,
+  refusedForRateLimits,
   refusedForSize,
   upstreamError,
 } from './route-errors.js';
@@ -179,6 +180,9 @@ export class RouteEngine {
     if (!admission.ok) {
       walk.excluded.add(deployment.id);
       walk.refusals.set(deployment.id, admission.reason);
+      if (admission.retryAtMs !== undefined) {
+        walk.rateLimitedUntil.set(deployment.id, admission.retryAtMs);
+      }
       return undefined;
     }
     walk.tried.add(deployment.id);
@@ -520,8 +524,11 @@ export class RouteEngine {
       );
     }
     if (walk.lastError) return this.#fail(walk, withRefusals(walk.lastError, walk.refusals));
-    const tooLarge = walk.attempts.length === 0 ? refusedForSize(walk, this.#config) : undefined;
-    if (tooLarge) return this.#fail(walk, tooLarge);
+    const refused =
+      walk.attempts.length === 0
+        ? (refusedForSize(walk, this.#config) ?? refusedForRateLimits(walk, this.#clock.now()))
+        : undefined;
+    if (refused) return this.#fail(walk, refused);
     return this.#fail(walk, nothingAvailable(walk.refusals));
   }
 

@@ -78,3 +78,24 @@ export function refusedForSize(walk: Walk, config: GatewayConfig): GatewayError 
     details: { field, refused: Object.fromEntries(walk.refusals) },
   });
 }
+
+/**
+ * When every deployment was passed over because its rate limit is spent,
+ * the client is told so (429) with when to come back: the soonest any of
+ * those limits ends. A 503 would say the gateway is overloaded, and give no
+ * time.
+ */
+export function refusedForRateLimits(walk: Walk, nowMs: number): GatewayError | undefined {
+  if (walk.refusals.size === 0) return undefined;
+  for (const id of walk.refusals.keys()) if (!walk.rateLimitedUntil.has(id)) return undefined;
+  const soonestMs = Math.min(...walk.rateLimitedUntil.values());
+  const waitMs = Math.max(0, soonestMs - nowMs);
+  return new GatewayError(
+    'rate_limited',
+    `every deployment is rate-limited; the first is free again in ${Math.ceil(waitMs / 1000)} s`,
+    {
+      details: { refused: Object.fromEntries(walk.refusals) },
+      retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+    },
+  );
+}

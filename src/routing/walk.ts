@@ -29,6 +29,8 @@ export interface Walk {
   refusals: Map<string, string>;
   /** Deployments passed over because the request (prompt, or prompt and output) is too large. */
   tooLarge: Set<string>;
+  /** Deployments a rate limit turned away, with when it ends (epoch ms). */
+  rateLimitedUntil: Map<string, number>;
   /** Context window the next deployment must exceed, after a context error. */
   minContextWindow: number;
   messages: ChatMessage[];
@@ -64,6 +66,7 @@ export function createWalk(options: {
     tried: new Set(),
     refusals: new Map(),
     tooLarge: new Set(),
+    rateLimitedUntil: new Map(),
     minContextWindow: 0,
     messages: job.messages,
     estimatedTokens: options.estimatedTokens,
