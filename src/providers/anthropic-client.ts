@@ -13,6 +13,7 @@ import type {
   ProviderClient,
   Usage,
 } from './types.js';
+import { checkedUsage } from './checked-usage.js';
 
 export interface AnthropicClientOptions {
   /** Base URL without `/v1`, e.g. `https://api.anthropic.com`. */
@@ -152,13 +153,13 @@ interface AnthropicUsage {
 /** Anthropic's input_tokens already exclude cache reads and writes. */
 export function normaliseAnthropicUsage(usage: AnthropicUsage | undefined): Usage | null {
   if (!usage || typeof usage.input_tokens !== 'number') return null;
-  return {
+  return checkedUsage({
     inputTokens: usage.input_tokens,
     cachedInputTokens: usage.cache_read_input_tokens ?? 0,
     cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
     outputTokens: usage.output_tokens ?? 0,
     reasoningTokens: 0,
-  };
+  });
 }
 
 const STOP: Record<string, FinishReason> = {

@@ -11,6 +11,7 @@ import type {
   ProviderClient,
   Usage,
 } from './types.js';
+import { checkedUsage } from './checked-usage.js';
 
 export interface OpenAiClientOptions {
   /** Base URL including `/v1`, e.g. `https://api.openai.com/v1`. */
@@ -99,13 +100,14 @@ interface OpenAiUsage {
 export function normaliseOpenAiUsage(usage: OpenAiUsage | null | undefined): Usage | null {
   if (!usage || typeof usage.prompt_tokens !== 'number') return null;
   const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
-  return {
-    inputTokens: Math.max(0, usage.prompt_tokens - cached),
+  if (cached > usage.prompt_tokens) return null; // counts that contradict each other
+  return checkedUsage({
+    inputTokens: usage.prompt_tokens - cached,
     cachedInputTokens: cached,
     cacheWriteTokens: 0,
     outputTokens: usage.completion_tokens ?? 0,
     reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
-  };
+  });
 }
 
 const FINISH: Record<string, FinishReason> = {
