@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { GatewayConfig } from '../config/config-types.js';
@@ -93,6 +94,19 @@ export async function runKeysCommand(
     return 2;
   }
   const storeConfig = keyStoreOf({ request, keys: options.keys ?? config.keys, cwd });
+  // Only `create` may make the SQLite file: listing a path with a typo must
+  // not answer "No API keys" from a new, empty database made for the purpose.
+  if (
+    request.subcommand !== 'create' &&
+    storeConfig.kind === 'sqlite' &&
+    storeConfig.path !== ':memory:' &&
+    !existsSync(storeConfig.path)
+  ) {
+    io.stderr.write(
+      `switchyard keys: no key store at ${storeConfig.path} (no key was created there yet)\n`,
+    );
+    return 1;
+  }
 
   let store;
   try {
