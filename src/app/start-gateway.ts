@@ -147,9 +147,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     contracts,
     logger,
     clock,
-    // Not ready while draining, nor while a configured Redis is unreachable:
-    // budgets, breakers and the cache it shares would go wrong on this replica.
-    ready: () => accepting && (!services.redis || services.redis.status === 'ready'),
+    // Not ready while draining. A Redis outage does not make a replica
+    // unready: it serves on state of its own, and every replica shares that
+    // Redis, so a load balancer would drop them all at once.
+    ready: () => accepting,
+    readiness: (): Record<string, string> =>
+      services.redis ? { redis: services.redis.status === 'ready' ? 'up' : 'unreachable' } : {},
   });
   const port = options.port ?? config.server.port;
   await new Promise<void>((resolve, reject) => {

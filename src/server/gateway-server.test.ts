@@ -155,15 +155,37 @@ describe('health', () => {
     expect((await fetch(`${h.gateway.url}/readyz`, { method: 'HEAD' })).status).toBe(200);
   });
 
-  it('is not ready while its configured Redis cannot be reached', async () => {
-    // Nothing listens on port 1: the replica must not take traffic.
-    const unready = await startHarness({ extraYaml: 'redis: { url: "redis://127.0.0.1:1" }\n' });
+  it('serves without waiting on an unreachable Redis', async () => {
+    // Commands fail at once while Redis is down: with a 60 s command timeout,
+    // a queued cache lookup would outlast this test's own timeout.
+    const alone = await startHarness({
+      extraYaml:
+        'redis: { url: "redis://127.0.0.1:1", command_timeout_ms: 60000 }\n' +
+        'cache: { backend: redis }\n',
+    });
     try {
-      const response = await fetch(`${unready.gateway.url}/readyz`);
-      expect(response.status).toBe(503);
-      expect(await response.json()).toEqual({ ready: false });
+      const response = await alone.post('/v1/route', {
+        task_type: 'classification',
+        prompt: 'fine',
+        contract: 'classification',
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-switchyard-cache')).toBe('miss');
     } finally {
-      await unready.close();
+      await alone.close();
+    }
+  });
+
+  it('stays ready while its Redis is unreachable, and says so', async () => {
+    // Nothing listens on port 1. The replica serves on state of its own; as
+    // every replica shares the Redis, unready would take them all out at once.
+    const alone = await startHarness({ extraYaml: 'redis: { url: "redis://127.0.0.1:1" }\n' });
+    try {
+      const response = await fetch(`${alone.gateway.url}/readyz`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ ready: true, redis: 'unreachable' });
+    } finally {
+      await alone.close();
     }
   });
 });

@@ -21,6 +21,8 @@ export interface GatewayServerOptions {
   clock: Clock;
   /** Whether upstreams are ready (false while shutting down). */
   ready?: () => boolean;
+  /** Facts `/readyz` adds to its body (the state of Redis); they do not change readiness. */
+  readiness?: () => Record<string, string>;
   /** Policies, keys, cache, audit and telemetry around the engine; bare by default. */
   pipeline?: RequestPipeline;
   /**
@@ -63,7 +65,8 @@ export function createGatewayServer(options: GatewayServerOptions): Server {
     sendJson(response, { status: 200, body: { ok: true } });
   const readiness: Handler = async ({ response }) => {
     const isReady = ready();
-    sendJson(response, { status: isReady ? 200 : 503, body: { ready: isReady } });
+    const body = { ready: isReady, ...options.readiness?.() };
+    sendJson(response, { status: isReady ? 200 : 503, body });
   };
   const routes: Record<string, Handler> = {
     'POST /v1/route': handleRoute,

@@ -24,6 +24,10 @@ export async function createRedisClient(options: RedisClientOptions): Promise<Re
   const { Redis } = await import('ioredis');
   const redis = new Redis(options.url, {
     commandTimeout: options.commandTimeoutMs ?? 2000,
+    // While the connection is down, a command fails at once instead of
+    // waiting in a queue for the command timeout: each store then falls back
+    // (a cache miss, local breakers) without adding seconds to every request.
+    enableOfflineQueue: false,
     // Each command is retried on one reconnection at most; the stores'
     // callers decide what a failure means (a cache miss, a 503).
     maxRetriesPerRequest: 1,
@@ -38,5 +42,21 @@ export async function createRedisClient(options: RedisClientOptions): Promise<Re
     if (failing) logger.info('redis connection restored');
     failing = false;
   });
+  // With no offline queue, commands sent before the first connection would
+  // fail: wait for it, but not long (an unreachable Redis must not hold the start).
+  await waitForReady(redis, Math.min(options.commandTimeoutMs ?? 2000, 2000));
   return redis;
+}
+
+function waitForReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    redis.once('ready', done);
+  });
 }
