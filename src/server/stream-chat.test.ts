@@ -295,6 +295,30 @@ describe('a refusal', () => {
   });
 });
 
+describe('a refusal of a json_schema request, streamed', () => {
+  it('reaches the client in delta.refusal after the buffered judgement', async () => {
+    const r = await start();
+    const { chunks, error } = await streamed(
+      r,
+      {
+        ...ask(MINI, 'Do something bad.'),
+        response_format: {
+          type: 'json_schema',
+          json_schema: {
+            name: 's',
+            schema: { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] },
+          },
+        },
+      },
+      { scenario: 'refusal' },
+    );
+    expect(error).toBeUndefined();
+    expect(contentOf(chunks)).toBe('');
+    const refusal = chunks.map((c) => c.choices[0]?.delta.refusal ?? '').join('');
+    expect(refusal).toBe(REFUSAL_TEXT);
+  });
+});
+
 describe('an Anthropic refusal', () => {
   it('reaches an OpenAI client as delta.refusal, not as an empty answer', async () => {
     const r = await start();

@@ -96,7 +96,7 @@ async function answer(options: {
   return status;
 }
 
-/** A whole answer (validated, or from the cache) as one content chunk. */
+/** A whole answer (validated, or from the cache) as one content (or refusal) chunk. */
 async function streamWhole(options: {
   writer: OpenAiSseWriter;
   result: RouteSuccess;
@@ -111,7 +111,10 @@ async function streamWhole(options: {
       'x-switchyard-cache': cacheHit ? 'hit' : 'miss',
     },
   });
-  await writer.text(result.payload === undefined ? result.text : JSON.stringify(result.payload));
+  // A refusal goes out as OpenAI streams one: in delta.refusal, no content.
+  if (result.refusal !== undefined) await writer.refusal(result.refusal);
+  else
+    await writer.text(result.payload === undefined ? result.text : JSON.stringify(result.payload));
   await writer.finish({ finishReason: result.finishReason, usage: result.usage });
 }
 
