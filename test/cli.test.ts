@@ -81,6 +81,27 @@ describe('switchyard serve', () => {
     );
   });
 
+  it('exits 2 when contracts_dir is a file, or two files name the same contract', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-cli-'));
+    writeFileSync(join(dir, 'afile'), 'x');
+    const asFile = join(dir, 'file.yaml');
+    writeFileSync(asFile, `${MINIMAL}contracts_dir: ./afile\n`);
+    const file = await run(['serve', '--config', asFile]);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toContain(`contracts_dir: ${join(dir, 'afile')} is not a directory`);
+
+    mkdirSync(join(dir, 'twice'));
+    writeFileSync(join(dir, 'twice', 'label.json'), '{"type": "object"}');
+    writeFileSync(join(dir, 'twice', 'label.yaml'), 'type: object\n');
+    const twice = join(dir, 'twice.yaml');
+    writeFileSync(twice, `${MINIMAL}contracts_dir: ./twice\n`);
+    const duplicate = await run(['serve', '--config', twice]);
+    expect(duplicate.code).toBe(2);
+    expect(duplicate.stderr).toContain(
+      'a contract named "label" is already loaded from another file',
+    );
+  });
+
   it('exits 2 on an unknown option, and --help shows the usage', async () => {
     const bogus = await run(['serve', '--bogus']);
     expect(bogus.code).toBe(2);

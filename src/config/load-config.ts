@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -408,6 +408,9 @@ function contractsDirOf(configured: string | undefined, options: ParseConfigOpti
   const dir = resolve(options.baseDir, configured ?? './contracts');
   if (options.checkPaths && configured !== undefined && !existsSync(dir)) {
     throw new ConfigError('contracts_dir', `directory ${dir} does not exist`);
+  }
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new ConfigError('contracts_dir', `${dir} is not a directory`);
   }
   return dir;
 }

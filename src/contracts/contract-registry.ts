@@ -33,11 +33,18 @@ export class ContractRegistry {
       const ext = extname(file);
       if (!['.json', '.yaml', '.yml'].includes(ext)) continue;
       const path = join(dir, file);
+      const name = basename(file, ext);
+      if (registry.#named.has(name)) {
+        throw new ConfigError(
+          'contracts_dir',
+          `${path}: a contract named "${name}" is already loaded from another file`,
+        );
+      }
       // A contract that does not load is a configuration error naming its file.
       try {
         const text = readFileSync(path, 'utf8');
         const schema = (ext === '.json' ? JSON.parse(text) : parseYaml(text)) as JsonSchema;
-        registry.add(basename(file, ext), schema);
+        registry.add(name, schema);
       } catch (error) {
         throw new ConfigError('contracts_dir', `${path}: ${(error as Error).message}`);
       }

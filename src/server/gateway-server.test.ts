@@ -190,6 +190,27 @@ describe('health', () => {
   });
 });
 
+describe('metadata', () => {
+  it('is refused longer than 16,384 characters as JSON', async () => {
+    // This file's shared gateway takes 4 KB bodies; the default takes 1 MiB.
+    const roomy = await startHarness();
+    try {
+      const body = await expectError(
+        await roomy.post('/v1/route', {
+          task_type: 'classification',
+          prompt: 'fine',
+          contract: 'classification',
+          metadata: { note: 'x'.repeat(20_000) },
+        }),
+        { status: 400, type: 'invalid_request', field: 'metadata' },
+      );
+      expect(body.error.message).toBe('metadata: is longer than 16384 characters as JSON');
+    } finally {
+      await roomy.close();
+    }
+  });
+});
+
 describe('the log', () => {
   it('has one line for a request refused before routing, without what was sent', async () => {
     const lines: Record<string, unknown>[] = [];

@@ -7,6 +7,7 @@ import { parseMessages } from './parse-messages.js';
 import { nestsDeeperThan } from '../util/json-depth.js';
 
 const MAX_METADATA_DEPTH = 16;
+const MAX_METADATA_CHARS = 16_384;
 
 const KNOWN_FIELDS = new Set([
   'task_type',
@@ -51,6 +52,10 @@ export function parseRouteRequest(
   // that a serialiser can always walk, is the limit.
   if (nestsDeeperThan(metadata, MAX_METADATA_DEPTH)) {
     throw invalidRequest('metadata', `nests deeper than ${MAX_METADATA_DEPTH} levels`);
+  }
+  // Copied into a log line and an audit row per request: tags, not documents.
+  if (metadata !== undefined && JSON.stringify(metadata).length > MAX_METADATA_CHARS) {
+    throw invalidRequest('metadata', `is longer than ${MAX_METADATA_CHARS} characters as JSON`);
   }
   return {
     job: {
