@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../logging/logger.js';
@@ -190,6 +190,9 @@ describe('switchyard keys on the configuration’s store', () => {
       0,
       'No API keys. Create one with: switchyard keys create --owner NAME\n',
     ]);
+    // Nothing was there to list from, and nothing was made by listing.
+    expect(listed.stderr).toMatch(/^switchyard keys: no key store at .*switchyard\.db yet\n$/);
+    expect(existsSync(join(dirname(configPath), 'switchyard.db'))).toBe(false);
     expect(JSON.parse((await run(['list', '--json', '--config', configPath])).stdout)).toEqual([]);
   });
 });

@@ -94,23 +94,25 @@ export async function runKeysCommand(
     return 2;
   }
   const storeConfig = keyStoreOf({ request, keys: options.keys ?? config.keys, cwd });
-  // Only `create` may make the SQLite file: listing a path with a typo must
-  // not answer "No API keys" from a new, empty database made for the purpose.
+  // Only `create` may make the SQLite file: the others read an empty store in
+  // memory instead, so a mistyped path leaves no new database behind, and
+  // `list` says there is no store there.
+  let storeToOpen = storeConfig;
   if (
     request.subcommand !== 'create' &&
     storeConfig.kind === 'sqlite' &&
     storeConfig.path !== ':memory:' &&
     !existsSync(storeConfig.path)
   ) {
-    io.stderr.write(
-      `switchyard keys: no key store at ${storeConfig.path} (no key was created there yet)\n`,
-    );
-    return 1;
+    if (request.subcommand === 'list') {
+      io.stderr.write(`switchyard keys: no key store at ${storeConfig.path} yet\n`);
+    }
+    storeToOpen = { kind: 'sqlite', path: ':memory:' };
   }
 
   let store;
   try {
-    store = await openKeyStore(storeConfig);
+    store = await openKeyStore(storeToOpen);
   } catch (error) {
     io.stderr.write(`switchyard: cannot open the key store: ${(error as Error).message}\n`);
     return 1;
