@@ -109,7 +109,12 @@ describe('chaos: 20% transient faults in the cloud tiers, a healthy local tier',
     );
     expect(Object.fromEntries(statuses)).toEqual({ 200: REQUESTS });
     expect(failed).toBe(0);
-    // The faults were really there and really handled.
-    expect(retries).toBeGreaterThan(REQUESTS * 0.1);
+    // The faults were really there and really handled: by a retry, or by the
+    // fallback tier once breakers opened. How the two share them depends on
+    // the order in which concurrent requests meet the faults (retries came
+    // out between 497 and 727 in runs of this test), so each is checked
+    // loosely and their sum firmly.
+    expect(retries).toBeGreaterThan(REQUESTS * 0.05);
+    expect(retries + fallbacks).toBeGreaterThan(REQUESTS * 0.2);
   }, 240_000);
 });
