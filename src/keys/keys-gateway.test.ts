@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
 import OpenAI from 'openai';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -148,6 +149,28 @@ describe('a gateway with keys', () => {
     const cheap = await h.post('/v1/route', CLASSIFY, bearer(key));
     expect(cheap.status).toBe(200);
     expect(cheap.headers.get('x-switchyard-tier')).toBe('cheap');
+  });
+
+  it('audits a tier refusal under the key that was refused', async () => {
+    const h = await startHarness({ extraYaml: ADMIN_YAML });
+    const { id, key } = await createKey(h, { allowed_tiers: ['cheap'] });
+    const response = await h.post(
+      '/v1/route',
+      { ...CLASSIFY, task_type: 'reasoning' },
+      bearer(key),
+    );
+    expect(response.status).toBe(403);
+    const requestId = response.headers.get('x-request-id');
+    await h.close(); // flushes the audit log
+    const db = new Database(h.config.audit.sqlite.path, { readonly: true });
+    try {
+      const row = db
+        .prepare('SELECT api_key_id, status_code, error_type FROM requests WHERE request_id = ?')
+        .get(requestId);
+      expect(row).toEqual({ api_key_id: id, status_code: 403, error_type: 'forbidden' });
+    } finally {
+      db.close();
+    }
   });
 
   it('refuses a revoked key from its next request on', async () => {

@@ -205,6 +205,11 @@ export function createGatewayServer(options: GatewayServerOptions): Server {
       }
       const status = sendError(context, error);
       if (context.finished) return; // routed: `finish` logged and audited it
+      // A tier or budget refusal comes after the key was recognised: name it.
+      const keyId =
+        error instanceof GatewayError && typeof error.details.api_key_id === 'string'
+          ? error.details.api_key_id
+          : undefined;
       // One log line per request, refused ones included (the type, never the
       // message, which may quote what the client sent).
       logger.info(
@@ -215,12 +220,19 @@ export function createGatewayServer(options: GatewayServerOptions): Server {
           status,
           error_type: error instanceof GatewayError ? error.type : 'internal_error',
           latency_ms: clock.now() - startedMs,
+          ...(keyId ? { key_id: keyId } : {}),
         },
         'request refused',
       );
       // A routed endpoint's request is audited even when refused before routing.
       if (ROUTED_ENDPOINTS.has(context.endpoint)) {
-        pipeline.refused({ requestId, startedMs, endpoint: context.endpoint, error });
+        pipeline.refused({
+          requestId,
+          startedMs,
+          endpoint: context.endpoint,
+          error,
+          ...(keyId ? { keyId } : {}),
+        });
       }
     });
   });
