@@ -33,3 +33,23 @@ export function judgeCompletion(completion: Completion, contract: CompiledContra
 export function describeIssues(issues: ValidationIssue[]): string {
   return issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
 }
+
+/** A completion without a contract: an answer unless the model refused. */
+export function plainJudgement(completion: Completion): Judgement {
+  if (completion.finishReason === 'refusal') {
+    return { kind: 'refusal', message: completion.refusal ?? 'the model refused' };
+  }
+  return { kind: 'valid', payload: undefined, repaired: false };
+}
+
+/** One line for a judgement, for errors and the re-ask prompt. */
+export function judgementMessage(judgement: Judgement): string {
+  switch (judgement.kind) {
+    case 'schema_invalid':
+      return describeIssues(judgement.issues);
+    case 'valid':
+      return 'valid';
+    default:
+      return judgement.message;
+  }
+}

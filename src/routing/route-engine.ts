@@ -1,36 +1,24 @@
 import type { DeploymentConfig, GatewayConfig } from '../config/config-types.js';
-import type { CompiledContract, ValidationIssue } from '../contracts/compile-schema.js';
-import { estimateMessageTokens, estimateTokens } from '../cost/estimate-tokens.js';
-import { costOfUsage, roundUsd, worstCaseCostUsd } from '../cost/price-table.js';
+import type { ValidationIssue } from '../contracts/compile-schema.js';
+import { estimateMessageTokens } from '../cost/estimate-tokens.js';
+import { roundUsd, worstCaseCostUsd } from '../cost/price-table.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import type {
-  ChatMessage,
-  Completion,
-  Failure,
-  ProviderClient,
-  Usage,
-} from '../providers/types.js';
+import type { Completion, Failure, ProviderClient } from '../providers/types.js';
 import { fullJitterDelayMs } from '../resilience/backoff.js';
+import { attemptRequest, priceCompletion } from './attempt-request.js';
+import { linkedTimeout } from '../resilience/linked-timeout.js';
 import { parseRetryHintMs } from '../resilience/retry-hint.js';
 import type { Clock } from '../util/clock.js';
-import type { AttemptOutcome, AttemptRecord } from './attempt.js';
-import {
-  completeAttempt,
-  type AttemptRun,
-  type AttemptRunner,
-  type InterruptedAttempt,
-} from './attempt-runner.js';
+import type { AttemptOutcome } from './attempt.js';
+import { completeAttempt, type AttemptRun, type InterruptedAttempt } from './attempt-runner.js';
 import { openGate, type DeploymentGate } from './deployment-gate.js';
-import { describeIssues, judgeCompletion, type Judgement } from './judge-completion.js';
 import {
-  clientGone,
-  deadlinePassed,
-  nothingAvailable,
-  refusedForRateLimits,
-  refusedForSize,
-  upstreamError,
-} from './route-errors.js';
-import type { RoutePlan } from './route-plan.js';
+  judgeCompletion,
+  judgementMessage,
+  plainJudgement,
+  type Judgement,
+} from './judge-completion.js';
+import { clientGone, deadlinePassed, giveUpError, upstreamError } from './route-errors.js';
 import {
   activateFallback,
   createWalk,
@@ -38,74 +26,15 @@ import {
   type JobContext,
   type Walk,
 } from './walk.js';
-import { linkedTimeout } from '../resilience/linked-timeout.js';
+import type { RouteFailure, RouteJob, RouteResult } from './route-types.js';
 
-/** One routed request, already validated and normalised by the server. */
-export interface RouteJob {
-  requestId: string;
-  taskType: string;
-  plan: RoutePlan;
-  messages: ChatMessage[];
-  /** The output contract; absent for plain chat completions. */
-  contract?: CompiledContract | undefined;
-  /** The cap for this request: the configured one, or lower if asked. */
-  maxCostUsd: number;
-  maxTokens: number;
-  temperature?: number | undefined;
-  sampling?: Record<string, unknown> | undefined;
-  /** Client headers to pass upstream (only those a provider allows). */
-  forwardHeaders?: Record<string, string> | undefined;
-  /** The tiers the client's key may use; absent or empty allows all. */
-  allowedTiers?: readonly string[] | undefined;
-  /** Aborts when the client goes away. */
-  signal: AbortSignal;
-  /** How each attempt is made; default the whole completion. Streamed requests set one. */
-  runAttempt?: AttemptRunner | undefined;
-  /** Told when each admitted attempt starts and ends (the request's span times them). */
-  attemptObserver?: AttemptObserver | undefined;
-  /**
-   * A refusal is an answer, not an error: OpenAI's chat API returns it with
-   * 200 and `message.refusal`, so the compatible endpoint sets this. The
-   * typed `/v1/route` does not: there a refusal is a 422.
-   */
-  refusalIsAnswer?: boolean | undefined;
-}
-
-/**
- * Hears each attempt that a deployment admitted: `attemptStarted` once it
- * is admitted, `attemptEnded` when its upstream call returned (for a stream,
- * when the stream ended) and its slot was released.
- */
-export interface AttemptObserver {
-  attemptStarted(deploymentId: string): void;
-  attemptEnded(deploymentId: string): void;
-}
-
-export interface RouteSuccess {
-  ok: true;
-  deployment: DeploymentConfig;
-  /** The validated payload when there is a contract. */
-  payload: unknown;
-  text: string;
-  repaired: boolean;
-  finishReason: Completion['finishReason'];
-  usage: Usage | null;
-  attempts: AttemptRecord[];
-  costUsd: number;
-  /** Served by the fallback tier because no cloud deployment could. */
-  fallback: boolean;
-  /** The model's refusal, when the job takes one as its answer (`refusalIsAnswer`). */
-  refusal?: string;
-}
-
-export interface RouteFailure {
-  ok: false;
-  error: GatewayError;
-  attempts: AttemptRecord[];
-  costUsd: number;
-}
-
-export type RouteResult = RouteSuccess | RouteFailure;
+export type {
+  AttemptObserver,
+  RouteFailure,
+  RouteJob,
+  RouteResult,
+  RouteSuccess,
+} from './route-types.js';
 
 export interface RouteEngineOptions {
   config: GatewayConfig;
@@ -192,7 +121,11 @@ export class RouteEngine {
     try {
       const run = walk.job.runAttempt ?? completeAttempt;
       // A streamed attempt holds its slot until its stream has ended.
-      result = await run({ provider, request: this.#request(walk, deployment), deployment });
+      result = await run({
+        provider,
+        request: attemptRequest(this.#config, walk, deployment),
+        deployment,
+      });
     } finally {
       observer?.attemptEnded(deployment.id);
       admission.release();
@@ -234,42 +167,12 @@ export class RouteEngine {
     return false;
   }
 
-  #request(walk: Walk, deployment: DeploymentConfig) {
-    const provider = this.#config.providers[deployment.provider]!;
-    const { job } = walk;
-    const forward: Record<string, string> = {};
-    for (const name of provider.forwardHeaders) {
-      const value = job.forwardHeaders?.[name];
-      if (value !== undefined) forward[name] = value;
-    }
-    return {
-      model: deployment.model,
-      messages: walk.messages,
-      ...(job.contract
-        ? {
-            structuredOutput: {
-              name: job.contract.name,
-              schema: job.contract.schema,
-              strict: job.contract.strict,
-            },
-          }
-        : {}),
-      maxTokens: job.maxTokens,
-      temperature: job.temperature,
-      sampling: job.sampling,
-      timeouts: provider.timeouts,
-      signal: job.deadlineSignal,
-      deadlineAtMs: job.deadlineAtMs,
-      headers: forward,
-    };
-  }
-
   async #afterCompletion(
     walk: Walk,
     options: { deployment: DeploymentConfig; completion: Completion },
   ): Promise<RouteResult | undefined> {
     const { deployment, completion } = options;
-    const { costUsd, costEstimated } = this.#priceCompletion({
+    const { costUsd, costEstimated } = priceCompletion(this.#config, {
       ...options,
       estimatedTokens: walk.estimatedTokens,
     });
@@ -408,7 +311,7 @@ export class RouteEngine {
   ): Promise<RouteFailure> {
     const { deployment, interrupted } = options;
     const { failure, usage } = interrupted;
-    const { costUsd, costEstimated } = this.#priceCompletion({
+    const { costUsd, costEstimated } = priceCompletion(this.#config, {
       deployment,
       completion: interrupted,
       estimatedTokens: walk.estimatedTokens,
@@ -477,59 +380,13 @@ export class RouteEngine {
     return undefined;
   }
 
-  #priceCompletion(options: {
-    deployment: DeploymentConfig;
-    completion: Pick<Completion, 'text' | 'usage'>;
-    estimatedTokens: number;
-  }): { costUsd: number; costEstimated: boolean } {
-    const price = this.#config.prices.models[options.deployment.model]!;
-    const fixedUsd = options.deployment.costPerRequestUsd;
-    const { usage } = options.completion;
-    if (usage) {
-      return { costUsd: roundUsd(costOfUsage(usage, price) + fixedUsd), costEstimated: false };
-    }
-    // No usage from the provider: price our own token counts, and say so.
-    const estimate: Usage = {
-      inputTokens: options.estimatedTokens,
-      cachedInputTokens: 0,
-      cacheWriteTokens: 0,
-      outputTokens: estimateTokens(options.completion.text),
-      reasoningTokens: 0,
-    };
-    return { costUsd: roundUsd(costOfUsage(estimate, price) + fixedUsd), costEstimated: true };
-  }
-
   #base(deployment: DeploymentConfig) {
     return { tier: deployment.tier, model: deployment.model, deploymentId: deployment.id };
   }
 
-  /** No deployment is left to try: say why, most specific reason first. */
+  /** No deployment is left to try: fail with why, most specific reason first. */
   #giveUp(walk: Walk): RouteFailure {
-    if (walk.costCapHit) {
-      const made = walk.attempts.filter((a) => a.outcome !== 'skipped_cost_cap').length;
-      return this.#fail(
-        walk,
-        new GatewayError(
-          'cost_cap_exceeded',
-          made === 0
-            ? `no attempt fits the cost cap of $${walk.job.maxCostUsd}`
-            : `the next attempt would pass the cost cap of $${walk.job.maxCostUsd}`,
-          {
-            details: {
-              max_cost_usd: walk.job.maxCostUsd,
-              ...(walk.lastError ? { last_error: walk.lastError.message } : {}),
-            },
-          },
-        ),
-      );
-    }
-    if (walk.lastError) return this.#fail(walk, withRefusals(walk.lastError, walk.refusals));
-    const refused =
-      walk.attempts.length === 0
-        ? (refusedForSize(walk, this.#config) ?? refusedForRateLimits(walk, this.#clock.now()))
-        : undefined;
-    if (refused) return this.#fail(walk, refused);
-    return this.#fail(walk, nothingAvailable(walk.refusals));
+    return this.#fail(walk, giveUpError(walk, this.#config, this.#clock.now()));
   }
 
   #fail(walk: Walk, error: GatewayError): RouteFailure {
@@ -540,29 +397,4 @@ export class RouteEngine {
 /** The request's own faults (and its abort) say nothing about the deployment's health. */
 function countsAgainstDeployment(failure: Failure): boolean {
   return !['context_length', 'invalid_request', 'aborted'].includes(failure.reason);
-}
-
-function plainJudgement(completion: Completion): Judgement {
-  if (completion.finishReason === 'refusal') {
-    return { kind: 'refusal', message: completion.refusal ?? 'the model refused' };
-  }
-  return { kind: 'valid', payload: undefined, repaired: false };
-}
-
-function judgementMessage(judgement: Judgement): string {
-  switch (judgement.kind) {
-    case 'schema_invalid':
-      return describeIssues(judgement.issues);
-    case 'valid':
-      return 'valid';
-    default:
-      return judgement.message;
-  }
-}
-
-/** Says which deployments were passed over, and why, beside the last error. */
-function withRefusals(error: GatewayError, refusals: Map<string, string>): GatewayError {
-  if (refusals.size === 0) return error;
-  error.details.passed_over = Object.fromEntries(refusals);
-  return error;
 }

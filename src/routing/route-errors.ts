@@ -99,3 +99,36 @@ export function refusedForRateLimits(walk: Walk, nowMs: number): GatewayError | 
     },
   );
 }
+
+/**
+ * The error for a request no deployment is left to try, most specific
+ * reason first: the cost cap, the last attempt's error (with what was passed
+ * over), a size or rate limit every deployment shares, else what each said.
+ */
+export function giveUpError(walk: Walk, config: GatewayConfig, nowMs: number): GatewayError {
+  if (walk.costCapHit) {
+    const made = walk.attempts.filter((a) => a.outcome !== 'skipped_cost_cap').length;
+    return new GatewayError(
+      'cost_cap_exceeded',
+      made === 0
+        ? `no attempt fits the cost cap of $${walk.job.maxCostUsd}`
+        : `the next attempt would pass the cost cap of $${walk.job.maxCostUsd}`,
+      {
+        details: {
+          max_cost_usd: walk.job.maxCostUsd,
+          ...(walk.lastError ? { last_error: walk.lastError.message } : {}),
+        },
+      },
+    );
+  }
+  if (walk.lastError) {
+    if (walk.refusals.size > 0)
+      walk.lastError.details.passed_over = Object.fromEntries(walk.refusals);
+    return walk.lastError;
+  }
+  const refused =
+    walk.attempts.length === 0
+      ? (refusedForSize(walk, config) ?? refusedForRateLimits(walk, nowMs))
+      : undefined;
+  return refused ?? nothingAvailable(walk.refusals);
+}

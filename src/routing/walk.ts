@@ -3,7 +3,7 @@ import type { GatewayError } from '../errors/gateway-error.js';
 import type { ChatMessage } from '../providers/types.js';
 import type { AttemptRecord } from './attempt.js';
 import { deploymentsOf, escalationTiers } from './route-plan.js';
-import type { RouteJob } from './route-engine.js';
+import type { RouteJob } from './route-types.js';
 
 export interface JobContext extends RouteJob {
   deadlineAtMs: number;
