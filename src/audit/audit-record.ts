@@ -199,3 +199,24 @@ function addText(record: AuditRecord, options: ToAuditRecordOptions): void {
   if (options.job?.messages) record.prompt = options.job.messages;
   if (options.result?.ok) record.output = options.result.text;
 }
+
+/**
+ * The record, or a copy whose metadata is replaced by a marker when it
+ * cannot be written as JSON (a cycle, or nesting no serialiser can walk);
+ * `onReplaced` hears why. One caller's odd metadata must never stop the batch
+ * it is in, and with it the audit log. Everything else in a record is built
+ * by the gateway from strings and numbers.
+ */
+export function withWritableMetadata(
+  record: AuditRecord,
+  onReplaced: (error: unknown) => void,
+): AuditRecord {
+  if (record.metadata === undefined) return record;
+  try {
+    JSON.stringify(record.metadata);
+    return record;
+  } catch (error) {
+    onReplaced(error);
+    return { ...record, metadata: { unserialisable: true } };
+  }
+}

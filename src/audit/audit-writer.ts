@@ -1,7 +1,7 @@
 import type { Logger } from '../logging/logger.js';
 import { fullJitterDelayMs } from '../resilience/backoff.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import type { AuditRecord } from './audit-record.js';
+import { withWritableMetadata, type AuditRecord } from './audit-record.js';
 import type { AuditSink } from './audit-sink.js';
 import { RecordQueue } from './record-queue.js';
 import { SpoolFile } from './spool-file.js';
@@ -124,7 +124,13 @@ export class AuditWriter {
         this.#drop(1);
         return;
       }
-      this.#queue.push({ record: this.#serialisable(record), spooled: false });
+      const writable = withWritableMetadata(record, (error) =>
+        this.#logger.warn(
+          { err: error, request_id: record.requestId },
+          'audit: metadata cannot be written as JSON; recorded as unserialisable',
+        ),
+      );
+      this.#queue.push({ record: writable, spooled: false });
       this.#enforceBound();
       if (this.#queue.length >= this.#batchSize) this.#scheduleDrain();
     } catch (error) {
@@ -197,27 +203,6 @@ export class AuditWriter {
       // Still down: keep the spool file current between retries.
       else await this.#spoolPending();
     });
-  }
-
-  /**
-   * The record, or a copy whose metadata is replaced by a marker when it
-   * cannot be written as JSON (a cycle, or nesting no serialiser can walk).
-   * One caller's odd metadata must never stop the batch it is in, and with
-   * it the audit log, from being written. Everything else in a record is
-   * built by the gateway from strings and numbers.
-   */
-  #serialisable(record: AuditRecord): AuditRecord {
-    if (record.metadata === undefined) return record;
-    try {
-      JSON.stringify(record.metadata);
-      return record;
-    } catch (error) {
-      this.#logger.warn(
-        { err: error, request_id: record.requestId },
-        'audit: metadata cannot be written as JSON; recorded as unserialisable',
-      );
-      return { ...record, metadata: { unserialisable: true } };
-    }
   }
 
   #scheduleDrain(): void {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -7,6 +7,7 @@ import { DEFAULT_PRICES, DEFAULT_PRICES_AS_OF } from '../cost/default-prices.js'
 import { checkPrice, type ModelPrice } from '../cost/price-table.js';
 import { CONFIG_SCHEMA } from './config-schema.js';
 import { ConfigError } from './config-error.js';
+import { contractsDirOf } from './contracts-dir.js';
 import type { DeploymentConfig, GatewayConfig, ProviderConfig } from './config-types.js';
 import { DEFAULT_CONFIG_YAML } from './default-config.js';
 import { expandEnv } from './expand-env.js';
@@ -398,19 +399,4 @@ function snake(field: string): string {
   return field
     .replace(/PerMillionUsd$/, '_per_million_usd')
     .replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
-
-/**
- * The contracts directory. One a configuration file names must exist; the
- * default `./contracts` may be missing, and the gateway says so at start.
- */
-function contractsDirOf(configured: string | undefined, options: ParseConfigOptions): string {
-  const dir = resolve(options.baseDir, configured ?? './contracts');
-  if (options.checkPaths && configured !== undefined && !existsSync(dir)) {
-    throw new ConfigError('contracts_dir', `directory ${dir} does not exist`);
-  }
-  if (existsSync(dir) && !statSync(dir).isDirectory()) {
-    throw new ConfigError('contracts_dir', `${dir} is not a directory`);
-  }
-  return dir;
 }

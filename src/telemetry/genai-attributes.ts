@@ -47,14 +47,14 @@ export function providerOf(deploymentId: string): string {
 function usageAttributes(attempts: readonly AttemptRecord[]): Attributes {
   let input = 0;
   let output = 0;
-  let any = false;
+  let reported = false;
   for (const { usage } of attempts) {
     if (!usage) continue;
-    any = true;
+    reported = true;
     input += usage.inputTokens + usage.cachedInputTokens + usage.cacheWriteTokens;
     output += usage.outputTokens;
   }
-  return any ? { [GEN_AI.inputTokens]: input, [GEN_AI.outputTokens]: output } : {};
+  return reported ? { [GEN_AI.inputTokens]: input, [GEN_AI.outputTokens]: output } : {};
 }
 
 /** Attributes of one attempt's client span. */
