@@ -108,6 +108,7 @@ export function toAuditRecord(options: ToAuditRecordOptions): AuditRecord {
   const attempts = cacheHit ? [] : (result?.attempts ?? []).map(toAuditAttempt);
   const last = result?.attempts[result.attempts.length - 1];
   const served = result?.ok ? result.deployment : last;
+  const outcome = result ? routeOutcome(result) : undefined;
   const record: AuditRecord = {
     requestId: options.requestId,
     timeMs: options.startedMs,
@@ -125,10 +126,7 @@ export function toAuditRecord(options: ToAuditRecordOptions): AuditRecord {
     repaired: result?.ok ? result.repaired : false,
     cacheHit,
     fallback: result?.ok === true && result.fallback && !cacheHit,
-    errorType:
-      result && routeOutcome(result) !== 'success'
-        ? routeOutcome(result)
-        : (options.errorType ?? null),
+    errorType: outcome && outcome !== 'success' ? outcome : (options.errorType ?? null),
   };
   if (options.metadata) record.metadata = options.metadata;
   if (options.includeText) addText(record, options);

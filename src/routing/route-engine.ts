@@ -108,10 +108,11 @@ export class RouteEngine {
     });
     if (!admission.ok) {
       walk.excluded.add(deployment.id);
-      walk.refusals.set(deployment.id, admission.reason);
-      if (admission.retryAtMs !== undefined) {
-        walk.rateLimitedUntil.set(deployment.id, admission.retryAtMs);
-      }
+      const { reason, retryAtMs } = admission;
+      walk.refusals.set(
+        deployment.id,
+        retryAtMs === undefined ? { reason } : { reason, retryAtMs },
+      );
       return undefined;
     }
     walk.tried.add(deployment.id);

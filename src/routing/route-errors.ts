@@ -1,7 +1,7 @@
 import type { GatewayConfig } from '../config/config-types.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Failure } from '../providers/types.js';
-import type { Walk } from './walk.js';
+import type { Refusal, Walk } from './walk.js';
 
 /** The client-facing error for an upstream failure, keeping its status and reason. */
 export function upstreamError(failure: Failure, retryAfterMs: number | undefined): GatewayError {
@@ -41,14 +41,14 @@ export function clientGone(): GatewayError {
 }
 
 /** Every deployment refused the request before any attempt: say why, per deployment. */
-export function nothingAvailable(refusals: Map<string, string>): GatewayError {
-  const reasons = [...refusals.entries()].map(([id, reason]) => `${id}: ${reason}`);
+export function nothingAvailable(refusals: Map<string, Refusal>): GatewayError {
+  const reasons = [...refusals.entries()].map(([id, { reason }]) => `${id}: ${reason}`);
   const message =
     reasons.length === 0
       ? 'no deployment can serve this request'
       : `no deployment can serve this request (${reasons.join('; ')})`;
   return new GatewayError('overloaded', message, {
-    details: { refused: Object.fromEntries(refusals) },
+    details: { refused: reasonsById(refusals) },
   });
 }
 
@@ -59,12 +59,12 @@ export function nothingAvailable(refusals: Map<string, string>): GatewayError {
  * deployment without the output asked for, else the prompt.
  */
 export function refusedForSize(walk: Walk, config: GatewayConfig): GatewayError | undefined {
-  if (walk.refusals.size === 0) return undefined;
-  for (const id of walk.refusals.keys()) if (!walk.tooLarge.has(id)) return undefined;
+  const refusals = [...walk.refusals.values()];
+  if (refusals.length === 0 || !refusals.every((r) => r.tooLarge)) return undefined;
   const tokens = walk.estimatedTokens;
   const promptFits = Object.values(config.tiers)
     .flat()
-    .filter((d) => walk.tooLarge.has(d.id))
+    .filter((d) => walk.refusals.get(d.id)?.tooLarge)
     .some(
       (d) =>
         (d.maxPromptTokens === undefined || tokens <= d.maxPromptTokens) &&
@@ -75,7 +75,7 @@ export function refusedForSize(walk: Walk, config: GatewayConfig): GatewayError 
     ? `${walk.job.maxTokens} output tokens with this prompt fit no deployment's context window`
     : 'the prompt is larger than any deployment takes';
   return new GatewayError('invalid_request', `${field}: ${what}`, {
-    details: { field, refused: Object.fromEntries(walk.refusals) },
+    details: { field, refused: reasonsById(walk.refusals) },
   });
 }
 
@@ -86,15 +86,15 @@ export function refusedForSize(walk: Walk, config: GatewayConfig): GatewayError 
  * time.
  */
 export function refusedForRateLimits(walk: Walk, nowMs: number): GatewayError | undefined {
-  if (walk.refusals.size === 0) return undefined;
-  for (const id of walk.refusals.keys()) if (!walk.rateLimitedUntil.has(id)) return undefined;
-  const soonestMs = Math.min(...walk.rateLimitedUntil.values());
+  const untils = [...walk.refusals.values()].map((r) => r.retryAtMs);
+  if (untils.length === 0 || untils.some((until) => until === undefined)) return undefined;
+  const soonestMs = Math.min(...(untils as number[]));
   const waitMs = Math.max(0, soonestMs - nowMs);
   return new GatewayError(
     'rate_limited',
     `every deployment is rate-limited; the first is free again in ${Math.ceil(waitMs / 1000)} s`,
     {
-      details: { refused: Object.fromEntries(walk.refusals) },
+      details: { refused: reasonsById(walk.refusals) },
       retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
     },
   );
@@ -122,8 +122,7 @@ export function giveUpError(walk: Walk, config: GatewayConfig, nowMs: number): G
     );
   }
   if (walk.lastError) {
-    if (walk.refusals.size > 0)
-      walk.lastError.details.passed_over = Object.fromEntries(walk.refusals);
+    if (walk.refusals.size > 0) walk.lastError.details.passed_over = reasonsById(walk.refusals);
     return walk.lastError;
   }
   const refused =
@@ -131,4 +130,9 @@ export function giveUpError(walk: Walk, config: GatewayConfig, nowMs: number): G
       ? (refusedForSize(walk, config) ?? refusedForRateLimits(walk, nowMs))
       : undefined;
   return refused ?? nothingAvailable(walk.refusals);
+}
+
+/** Each passed-over deployment's reason, as error bodies give them. */
+function reasonsById(refusals: Map<string, Refusal>): Record<string, string> {
+  return Object.fromEntries([...refusals].map(([id, { reason }]) => [id, reason]));
 }

@@ -25,12 +25,8 @@ export interface Walk {
   /** Deployments this request must not use again (non-retryable, cooled, refused). */
   excluded: Set<string>;
   tried: Set<string>;
-  /** Why a deployment was passed over without an attempt, for the error. */
-  refusals: Map<string, string>;
-  /** Deployments passed over because the request (prompt, or prompt and output) is too large. */
-  tooLarge: Set<string>;
-  /** Deployments a rate limit turned away, with when it ends (epoch ms). */
-  rateLimitedUntil: Map<string, number>;
+  /** Why each deployment was passed over without an attempt, for the error. */
+  refusals: Map<string, Refusal>;
   /** Context window the next deployment must exceed, after a context error. */
   minContextWindow: number;
   messages: ChatMessage[];
@@ -40,6 +36,15 @@ export interface Walk {
   spentUsd: number;
   lastError: GatewayError | undefined;
   costCapHit: boolean;
+}
+
+/** Why one deployment was passed over. */
+export interface Refusal {
+  reason: string;
+  /** The request (prompt, or prompt and output) is too large for it. */
+  tooLarge?: boolean;
+  /** A rate limit turned it away until then (epoch ms). */
+  retryAtMs?: number;
 }
 
 export function createWalk(options: {
@@ -65,8 +70,6 @@ export function createWalk(options: {
     excluded: new Set(),
     tried: new Set(),
     refusals: new Map(),
-    tooLarge: new Set(),
-    rateLimitedUntil: new Map(),
     minContextWindow: 0,
     messages: job.messages,
     estimatedTokens: options.estimatedTokens,
@@ -127,7 +130,7 @@ function fitsPrompt(walk: Walk, deployment: DeploymentConfig): boolean {
     reason = `prompt of about ${tokens} tokens plus ${walk.job.maxTokens} output does not fit its context of ${window}`;
   }
   if (reason === undefined) return true;
-  walk.refusals.set(deployment.id, reason);
-  if (walk.minContextWindow === 0) walk.tooLarge.add(deployment.id);
+  // After a context error, a smaller window is passed over for that error's sake.
+  walk.refusals.set(deployment.id, { reason, tooLarge: walk.minContextWindow === 0 });
   return false;
 }
