@@ -264,3 +264,26 @@ describe('sampleSchema size caps', () => {
     expect(value.length).toBeLessThan(1000);
   });
 });
+
+describe('schemas that refer to themselves', () => {
+  it('resolves a plain-name $ref to the subschema with that $anchor', () => {
+    const schema = {
+      type: 'object',
+      required: ['a'],
+      properties: { a: { $ref: '#flag' } },
+      $defs: { f: { $anchor: 'flag', type: 'boolean' } },
+    };
+    expect(sampleSchema(schema)).toEqual({ a: true });
+  });
+
+  it('stops, without overflowing the stack, on a schema that requires itself', () => {
+    const schema = { type: 'object', required: ['a'], properties: { a: { $ref: '#' } } };
+    let value: unknown = sampleSchema(schema);
+    let depth = 0;
+    while (value !== null && typeof value === 'object') {
+      value = (value as { a: unknown }).a;
+      depth++;
+    }
+    expect(depth).toBe(65);
+  });
+});

@@ -20,6 +20,9 @@ export interface SampleSchemaOptions {
   naiveDateTime?: boolean;
 }
 
+/** Deeper than this nothing is sampled (a value of `null`). */
+const MAX_SAMPLE_DEPTH = 64;
+
 /** Past this depth only required properties and `minItems` items are written. */
 const MAX_DEPTH = 6;
 /** `$ref` hops allowed while resolving one schema, against reference cycles. */
@@ -56,6 +59,9 @@ export function flattenSchema(schema: unknown, root: unknown = schema): SchemaOb
 
 function sampleValue(schema: unknown, context: SampleContext, at: SamplePosition): unknown {
   if (!hasBudget(context)) return null; // cut short (see SAMPLE_LIMITS)
+  // A schema that requires itself (`{"required": ["a"], "properties": {"a": {"$ref": "#"}}}`)
+  // has no finite instance: give up deep down rather than overflow the stack.
+  if (at.depth > MAX_SAMPLE_DEPTH) return null;
   context.budget.values--;
   if (schema === false) return null; // nothing validates against `false`
   const flat = flattenSchema(schema, context.root);
@@ -211,6 +217,8 @@ function resolvePointer(root: unknown, ref: string): unknown {
   if (!ref.startsWith('#')) return undefined; // remote and `$id`-based refs are not resolved
   const pointer = decodeURIComponent(ref.slice(1));
   if (pointer === '') return root;
+  // `#name` is a plain-name fragment: the subschema whose `$anchor` is `name`.
+  if (!pointer.startsWith('/')) return findAnchor(root, pointer, 0);
   let node: unknown = root;
   for (const raw of pointer.split('/').slice(1)) {
     const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
@@ -219,6 +227,18 @@ function resolvePointer(root: unknown, ref: string): unknown {
     else return undefined;
   }
   return node;
+}
+
+/** The subschema of `node` whose `$anchor` is `name`, searched at most 64 levels deep. */
+function findAnchor(node: unknown, name: string, depth: number): unknown {
+  if (!isRecord(node) && !Array.isArray(node)) return undefined;
+  if (isRecord(node) && node.$anchor === name) return node;
+  if (depth >= 64) return undefined;
+  for (const child of Object.values(node)) {
+    const found = findAnchor(child, name, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 const LOWER_BOUNDS = new Set([
