@@ -37,9 +37,9 @@ export function buildProviders(options: BuildProvidersOptions): Map<string, Prov
       provider.kind === 'anthropic'
         ? new AnthropicClient(common)
         : new OpenAiClient({
-            ...common,
             jsonSchema: provider.jsonSchema,
             isReasoningModel: (model) => config.prices.models[model]?.reasoning ?? false,
+            ...common,
           }),
     );
   }

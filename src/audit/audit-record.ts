@@ -215,6 +215,6 @@ export function withWritableMetadata(
     return record;
   } catch (error) {
     onReplaced(error);
-    return { ...record, metadata: { unserialisable: true } };
+    return Object.assign({}, record, { metadata: { unserialisable: true } });
   }
 }

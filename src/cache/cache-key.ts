@@ -90,7 +90,10 @@ export function requestCacheParts(
     seed: typeof seed === 'number' ? seed : undefined,
     maxTokens: job.maxTokens,
     // A seed that is not a number is kept with the rest, not dropped.
-    sampling: seed !== undefined && typeof seed !== 'number' ? { ...sampling, seed } : sampling,
+    sampling:
+      seed !== undefined && typeof seed !== 'number'
+        ? Object.assign({}, sampling, { seed })
+        : sampling,
     namespace: options.namespace,
   };
 }

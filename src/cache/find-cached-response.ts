@@ -38,15 +38,18 @@ export async function findCachedResponse(options: {
   parts: RequestCacheParts;
 }): Promise<CacheHit | undefined> {
   const { cache, parts } = options;
-  const keys = options.models.map((model) => ({ model, key: cacheKey({ ...parts, model }) }));
+  const keys = options.models.map((model) => ({
+    model,
+    key: cacheKey(Object.assign({}, parts, { model })),
+  }));
   const values = await Promise.all(keys.map(({ key }) => cache.get(key)));
   for (const [index, response] of values.entries()) {
-    if (response) return { ...keys[index]!, response };
+    if (response) return Object.assign({}, keys[index]!, { response });
   }
   return undefined;
 }
 
 /** The key to store an answer under: the request's parts on the model that served. */
 export function storeKey(options: { parts: RequestCacheParts; servedModel: string }): string {
-  return cacheKey({ ...options.parts, model: options.servedModel });
+  return cacheKey(Object.assign({}, options.parts, { model: options.servedModel }));
 }

@@ -76,14 +76,13 @@ export function compileInlineSchema(name: string, schema: JsonSchema): InlineCon
   const compiled = newAjv({ addUsedSchema: false }).compile(schema);
   liveInlineContracts++;
   let released = false;
-  return {
-    ...toContract(name, schema, compiled),
+  return Object.assign({}, toContract(name, schema, compiled), {
     release() {
       if (released) return;
       released = true;
       liveInlineContracts--;
     },
-  };
+  });
 }
 
 /** How many inline contracts are compiled and not released, for tests and diagnostics. */

@@ -44,11 +44,10 @@ const RECENT_CHANGES = 10;
 export function dashboardDataHandler(options: DashboardDataOptions) {
   const logger = options.logger ?? silentLogger();
   return async function dashboardData(_req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body: DashboardData = {
-      ...options.stats.snapshot(),
+    const body: DashboardData = Object.assign({}, options.stats.snapshot(), {
       breakers: await readBreakers(options, logger),
       policies: readPolicies(options),
-    };
+    });
     sendJson(res, { status: 200, body, headers: { 'cache-control': 'no-store' } });
   };
 }
@@ -85,5 +84,7 @@ function readPolicies(options: DashboardDataOptions): PolicyListing | null {
   const listing = options.policies?.();
   if (!listing) return null;
 
-  return { ...listing, recentChanges: listing.recentChanges.slice(0, RECENT_CHANGES) };
+  return Object.assign({}, listing, {
+    recentChanges: listing.recentChanges.slice(0, RECENT_CHANGES),
+  });
 }

@@ -61,7 +61,10 @@ export function adminKeyRoutes(options: AdminKeyRoutesOptions): Record<string, A
         { api_key_id: record.id, owner: record.owner, display_prefix: record.displayPrefix },
         'API key created',
       );
-      sendJson(response, { status: 201, body: { ...toApiKeyView(record), key: plaintext } });
+      sendJson(response, {
+        status: 201,
+        body: Object.assign({}, toApiKeyView(record), { key: plaintext }),
+      });
     }),
     'GET /admin/keys': guarded(async function listKeys(_request, response) {
       const keys = await access.keys.list();
@@ -111,7 +114,9 @@ async function withUsage(access: RequestAccess, record: ApiKeyRecord): Promise<A
     reserved_usd: figures.reservedUsd,
     resets_at: figures.resetsAt,
   });
-  return { ...toApiKeyView(record), usage: { day: view(usage.day), month: view(usage.month) } };
+  return Object.assign({}, toApiKeyView(record), {
+    usage: { day: view(usage.day), month: view(usage.month) },
+  });
 }
 
 /** The `{id}` of `/admin/keys/{id}`; an id that cannot exist answers 404 like a missing one. */

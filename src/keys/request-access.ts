@@ -243,7 +243,7 @@ export class RequestAccess {
     } catch (error) {
       if (error instanceof GatewayError) {
         // The ledger's 402 names the window; say which key too.
-        const details = { ...error.details, api_key_id: record.id };
+        const details = Object.assign({}, error.details, { api_key_id: record.id });
         throw new GatewayError(error.type, error.message, { cause: error.cause, details });
       }
       this.#logger.error({ err: error, api_key_id: record.id }, 'the budget store failed');

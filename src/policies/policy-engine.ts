@@ -187,7 +187,11 @@ export class PolicyEngine implements RequestObserver {
       if (this.#recent.length > RECENT_CHANGES) this.#recent.pop();
       const line = { policy: change.policy, action: change.action, subject: change.subject };
       const log = change.action === 'activated' ? this.#logger.warn : this.#logger.info;
-      log.call(this.#logger, { ...line, details: change.details }, describeChange(change));
+      log.call(
+        this.#logger,
+        Object.assign({}, line, { details: change.details }),
+        describeChange(change),
+      );
       this.#guard(() => this.#onChange?.(change));
       this.#webhook?.notify(change);
       if (change.policy === 'cost_cap_breaker' && change.action === 'activated') {

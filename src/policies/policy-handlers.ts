@@ -71,10 +71,11 @@ function parseTarget(body: Record<string, unknown>): { model?: string; tier?: st
   if (tier !== undefined && (typeof tier !== 'string' || tier === '')) {
     throw invalidRequest('tier', 'must be a non-empty string');
   }
-  return {
-    ...(model !== undefined ? { model: model as string } : {}),
-    ...(tier !== undefined ? { tier: tier as string } : {}),
-  };
+  return Object.assign(
+    {},
+    model !== undefined ? { model: model as string } : {},
+    tier !== undefined ? { tier: tier as string } : {},
+  );
 }
 
 function allowed(req: IncomingMessage, res: ServerResponse, options: PolicyHandlerOptions) {

@@ -56,12 +56,12 @@ export class AnthropicClient implements ProviderClient {
     if (response.status < 200 || response.status >= 300) {
       return classifyHttpError(response, parseErrorBody(response));
     }
-    return parseMessage({ ...response, wrapped });
+    return parseMessage(Object.assign({}, response, { wrapped }));
   }
 
   /** The same attempt as a stream of events; see `streamAnthropic`. */
   stream(request: CompletionRequest): Promise<StreamResult> {
-    return streamAnthropic({ ...this.#options, request });
+    return streamAnthropic(Object.assign({}, this.#options, { request }));
   }
 }
 
@@ -79,12 +79,11 @@ export function buildAnthropicBody(request: CompletionRequest): {
     .filter((m) => m.role === 'system' || m.role === 'developer')
     .map((m) => contentText(m.content))
     .join('\n\n');
-  const body: Record<string, unknown> = {
-    ...anthropicSampling(request.sampling),
+  const body: Record<string, unknown> = Object.assign({}, anthropicSampling(request.sampling), {
     model: request.model,
     max_tokens: request.maxTokens,
     messages: toAnthropicMessages(request.messages),
-  };
+  });
   if (system) body.system = system;
   if (request.temperature !== undefined) body.temperature = request.temperature;
   const output = request.structuredOutput;
@@ -218,10 +217,9 @@ export function anthropicHeaders(
   request: CompletionRequest,
   apiKey: string | undefined,
 ): Record<string, string> {
-  const headers: Record<string, string> = {
-    ...request.headers,
+  const headers: Record<string, string> = Object.assign({}, request.headers, {
     'anthropic-version': ANTHROPIC_VERSION,
-  };
+  });
   if (apiKey) headers['x-api-key'] = apiKey;
   return headers;
 }

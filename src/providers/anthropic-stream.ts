@@ -29,7 +29,7 @@ export async function streamAnthropic(options: AnthropicStreamOptions): Promise<
     dispatcher,
     url: `${baseUrl}/v1/messages`,
     headers,
-    body: { ...body, stream: true },
+    body: Object.assign({}, body, { stream: true }),
     timeouts: request.timeouts,
     signal: request.signal,
     now,

@@ -1,4 +1,4 @@
-import type { Failure } from './types.js';
+import type { Failure, FailureReason } from './types.js';
 import type { RawResponse } from './post-json.js';
 
 export interface ErrorBody {
@@ -14,39 +14,32 @@ export interface ErrorBody {
  * rather than the API) is treated as transient whatever its status.
  */
 export function classifyHttpError(response: RawResponse, body: ErrorBody | undefined): Failure {
-  const { status, headers, latencyMs } = response;
-  const base = { kind: 'failure' as const, status, headers, latencyMs };
+  const { status } = response;
   const message = body?.message ?? `upstream answered ${status} with a non-JSON body`;
+  const fail = (reason: FailureReason, retryable: boolean, extra?: Partial<Failure>): Failure => ({
+    kind: 'failure',
+    reason,
+    retryable,
+    message,
+    status,
+    headers: response.headers,
+    latencyMs: response.latencyMs,
+    ...extra,
+  });
 
-  if (!body) return { ...base, reason: 'bad_response', retryable: true, message };
+  if (!body) return fail('bad_response', true);
   if (status === 429) {
     const tooLarge = /request too large|larger than|exceeds? the (rate )?limit/i.test(message);
-    return {
-      ...base,
-      reason: 'rate_limited',
-      retryable: true,
-      message,
-      ...(tooLarge ? { requestTooLarge: true } : {}),
-    };
+    return fail('rate_limited', true, tooLarge ? { requestTooLarge: true } : undefined);
   }
-  if (status === 529 || body.type === 'overloaded_error') {
-    return { ...base, reason: 'overloaded', retryable: true, message };
-  }
+  if (status === 529 || body.type === 'overloaded_error') return fail('overloaded', true);
   if (status === 408 || status === 409 || status >= 500) {
-    return {
-      ...base,
-      reason: status === 408 ? 'timeout' : 'server_error',
-      retryable: true,
-      message,
-    };
+    return fail(status === 408 ? 'timeout' : 'server_error', true);
   }
-  if (isContextLengthError(body)) {
-    return { ...base, reason: 'context_length', retryable: false, message };
-  }
-  if (status === 401 || status === 403)
-    return { ...base, reason: 'auth', retryable: false, message };
-  if (status === 404) return { ...base, reason: 'not_found', retryable: false, message };
-  return { ...base, reason: 'invalid_request', retryable: false, message };
+  if (isContextLengthError(body)) return fail('context_length', false);
+  if (status === 401 || status === 403) return fail('auth', false);
+  if (status === 404) return fail('not_found', false);
+  return fail('invalid_request', false);
 }
 
 function isContextLengthError(body: ErrorBody): boolean {

@@ -21,6 +21,7 @@ import type {
   FinishReason,
   ProviderClient,
 } from './types.js';
+import { linkedAbortSignal } from '../resilience/light-abort.js';
 
 export { LlamaLoadError, type LlamaLoadErrorCode } from './llama-runtime.js';
 
@@ -124,10 +125,16 @@ export class LlamaClient implements Omit<ProviderClient, 'kind'> {
     const started = this.#now();
     const timer = new AbortController();
     const timeout = setTimeout(() => timer.abort(), request.timeouts.totalMs);
-    const signal = AbortSignal.any([request.signal, timer.signal, this.#closing.signal]);
+    // node-llama-cpp gets Node's own signal; the request's is a light one.
+    const { signal, unlink } = linkedAbortSignal([
+      request.signal,
+      timer.signal,
+      this.#closing.signal,
+    ]);
     try {
       const prepared = await this.#prepare(request);
-      if ('kind' in prepared) return { ...prepared, latencyMs: this.#now() - started };
+      if ('kind' in prepared)
+        return Object.assign({}, prepared, { latencyMs: this.#now() - started });
       const decoded = await this.#decodeInTurn(prepared, signal);
       return this.#completion({ prepared, decoded, started });
     } catch (error) {
@@ -135,6 +142,7 @@ export class LlamaClient implements Omit<ProviderClient, 'kind'> {
       return this.#interrupted({ error, request, timedOut, started });
     } finally {
       clearTimeout(timeout);
+      unlink();
     }
   }
 
@@ -255,17 +263,19 @@ export class LlamaClient implements Omit<ProviderClient, 'kind'> {
     // The caller's own abort wins: the engine decides whether it was the
     // client going away or the request deadline passing.
     if (request.signal.aborted) {
-      return { ...failure('aborted', 'attempt aborted'), latencyMs };
+      return Object.assign({}, failure('aborted', 'attempt aborted'), { latencyMs });
     }
     if (options.timedOut) {
       const message = `the local model did not finish within ${request.timeouts.totalMs} ms`;
-      return { ...failure('timeout', message), latencyMs };
+      return Object.assign({}, failure('timeout', message), { latencyMs });
     }
     if (this.#closing.signal.aborted || error instanceof LeasePoolClosedError) {
-      return { ...failure('connection', 'the llama provider was closed'), latencyMs };
+      return Object.assign({}, failure('connection', 'the llama provider was closed'), {
+        latencyMs,
+      });
     }
     const detail = error instanceof Error ? error.message : String(error);
-    return { ...failure('server_error', `llama.cpp failed: ${detail}`), latencyMs };
+    return Object.assign({}, failure('server_error', `llama.cpp failed: ${detail}`), { latencyMs });
   }
 }
 
@@ -288,12 +298,14 @@ async function decode(options: {
   const { slot, prepared, signal } = options;
   await slot.sequence.clearHistory();
   const before = slot.sequence.tokenMeter.usedOutputTokens;
-  const response = await slot.chat.generateResponse(prepared.history, {
-    ...prepared.sampling,
-    maxTokens: prepared.maxTokens,
-    signal,
-    ...(prepared.grammar ? { grammar: prepared.grammar } : {}),
-  });
+  const response = await slot.chat.generateResponse(
+    prepared.history,
+    Object.assign({}, prepared.sampling, {
+      maxTokens: prepared.maxTokens,
+      signal,
+      ...(prepared.grammar ? { grammar: prepared.grammar } : {}),
+    }),
+  );
   return {
     text: response.response,
     finishReason: FINISH[response.metadata.stopReason] ?? 'unknown',

@@ -39,12 +39,10 @@ export class OpenAiClient implements ProviderClient {
 
   async complete(request: CompletionRequest): Promise<AttemptResult> {
     const { baseUrl, apiKey, dispatcher, now } = this.#options;
-    const headers: Record<string, string> = { ...request.headers };
-    if (apiKey) headers.authorization = `Bearer ${apiKey}`;
     const response = await postJson({
       dispatcher,
       url: `${baseUrl}/chat/completions`,
-      headers,
+      headers: openAiHeaders(request.headers, apiKey),
       body: this.buildBody(request),
       timeouts: request.timeouts,
       signal: request.signal,
@@ -60,19 +58,18 @@ export class OpenAiClient implements ProviderClient {
 
   /** The same attempt as a stream of events; see `streamOpenAi`. */
   stream(request: CompletionRequest): Promise<StreamResult> {
-    return streamOpenAi({ ...this.#options, request });
+    return streamOpenAi(Object.assign({}, this.#options, { request }));
   }
 
   buildBody(request: CompletionRequest): Record<string, unknown> {
     const reasoning = this.#options.isReasoningModel(request.model);
     const output = request.structuredOutput;
     const native = output !== undefined && this.#options.jsonSchema;
-    const body: Record<string, unknown> = {
-      ...request.sampling,
+    const body: Record<string, unknown> = Object.assign({}, request.sampling, {
       model: request.model,
       messages:
         output && !native ? withSchemaInstructions(request.messages, output) : request.messages,
-    };
+    });
     // Reasoning models reject `max_tokens` and any temperature but the default.
     if (reasoning) body.max_completion_tokens = request.maxTokens;
     else body.max_tokens = request.maxTokens;
@@ -94,6 +91,14 @@ interface OpenAiUsage {
   completion_tokens?: number;
   prompt_tokens_details?: { cached_tokens?: number } | null;
   completion_tokens_details?: { reasoning_tokens?: number } | null;
+}
+
+/** The forwarded headers, with the provider key as a bearer token when there is one. */
+export function openAiHeaders(
+  forwarded: Record<string, string> | undefined,
+  apiKey: string | undefined,
+): Record<string, string> {
+  return Object.assign({}, forwarded, apiKey ? { authorization: `Bearer ${apiKey}` } : undefined);
 }
 
 /** OpenAI usage → ours: prompt tokens include the cached ones, split them out. */

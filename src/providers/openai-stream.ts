@@ -3,7 +3,12 @@ import { readStreamEvents, type TranslatedMessage } from '../streaming/read-stre
 import type { SseMessage } from '../streaming/sse-parser.js';
 import type { StreamErrorEvent, StreamEvent, StreamResult } from '../streaming/stream-events.js';
 import { upstreamErrorEvent } from '../streaming/upstream-error-event.js';
-import { normaliseOpenAiUsage, OpenAiClient, type OpenAiClientOptions } from './openai-client.js';
+import {
+  normaliseOpenAiUsage,
+  OpenAiClient,
+  openAiHeaders,
+  type OpenAiClientOptions,
+} from './openai-client.js';
 import type { CompletionRequest, FinishReason } from './types.js';
 
 export interface OpenAiStreamOptions extends OpenAiClientOptions {
@@ -28,13 +33,11 @@ export interface OpenAiStreamOptions extends OpenAiClientOptions {
  */
 export async function streamOpenAi(options: OpenAiStreamOptions): Promise<StreamResult> {
   const { request, baseUrl, apiKey, dispatcher, now } = options;
-  const headers: Record<string, string> = { ...request.headers };
-  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
-  const body = {
-    ...new OpenAiClient(options).buildBody(request),
+  const headers = openAiHeaders(request.headers, apiKey);
+  const body = Object.assign({}, new OpenAiClient(options).buildBody(request), {
     stream: true,
     stream_options: { include_usage: true },
-  };
+  });
   const opened = await postStream({
     dispatcher,
     url: `${baseUrl}/chat/completions`,

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { linkedTimeout } from '../resilience/linked-timeout.js';
-import type { AttemptTimeouts, Failure } from './types.js';
+import type { AttemptTimeouts, Failure, FailureReason } from './types.js';
 
 export interface PostJsonOptions {
   dispatcher: Dispatcher;
@@ -95,21 +95,24 @@ export function networkFailure(options: {
 }): Failure {
   const { error, latencyMs } = options;
   const code = (error as { code?: unknown }).code;
-  const base = { kind: 'failure' as const, headers: {}, latencyMs };
+  const fail = (reason: FailureReason, retryable: boolean, message: string): Failure => ({
+    kind: 'failure',
+    reason,
+    retryable,
+    message,
+    headers: {},
+    latencyMs,
+  });
   if (options.clientAborted) {
     // The caller gave up (client gone, or the request deadline passed); the
     // engine decides which, since it owns the deadline.
-    return { ...base, reason: 'aborted', retryable: false, message: 'attempt aborted' };
+    return fail('aborted', false, 'attempt aborted');
   }
   if (options.timedOut || (typeof code === 'string' && TIMEOUT_CODES.has(code))) {
     const which = typeof code === 'string' ? ` (${code})` : '';
-    return { ...base, reason: 'timeout', retryable: true, message: `upstream timed out${which}` };
+    return fail('timeout', true, `upstream timed out${which}`);
   }
   const message = error instanceof Error ? error.message : String(error);
-  return {
-    ...base,
-    reason: 'connection',
-    retryable: true,
-    message: `connection failed: ${typeof code === 'string' ? `${code} ` : ''}${message}`,
-  };
+  const prefix = typeof code === 'string' ? `${code} ` : '';
+  return fail('connection', true, `connection failed: ${prefix}${message}`);
 }

@@ -188,7 +188,7 @@ function recordWhileClosed(
   const window =
     options.failureRateThreshold === undefined
       ? []
-      : recordOutcome(snapshot.window, { ...shape, outcome, nowMs });
+      : recordOutcome(snapshot.window, Object.assign({}, shape, { outcome, nowMs }));
 
   if (outcome === 'success')
     return { snapshot: { state: 'closed', consecutiveFailures: 0, window } };

@@ -31,7 +31,7 @@ export type BreakerSnapshot =
  */
 export function copySnapshot(snapshot: BreakerSnapshot): BreakerSnapshot {
   if (snapshot.state !== 'closed') return { ...snapshot };
-  return { ...snapshot, window: snapshot.window.map((bucket) => ({ ...bucket })) };
+  return Object.assign({}, snapshot, { window: snapshot.window.map((bucket) => ({ ...bucket })) });
 }
 
 /** A breaker that has seen nothing. */

@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../util/clock.js';
+import { LightAbortController } from './light-abort.js';
 
 /** Gives a slot back. Calling it again does nothing. */
 export type Release = () => void;
@@ -74,7 +75,7 @@ export class Bulkhead {
   async #wait(options: BulkheadAcquireOptions): Promise<Release | undefined> {
     const { signal, maxWaitMs } = options;
     const waiter = deferred<Release | undefined>();
-    const timer = new AbortController();
+    const timer = new LightAbortController();
     // Leaving the queue before settling means a release can never hand its
     // slot to a caller that has already given up.
     const leave = (settle: () => void) => {

@@ -41,11 +41,10 @@ export function recordOutcome(
     successes: 0,
     failures: 0,
   };
-  const updated = {
-    ...current,
+  const updated = Object.assign({}, current, {
     successes: current.successes + (outcome === 'success' ? 1 : 0),
     failures: current.failures + (outcome === 'failure' ? 1 : 0),
-  };
+  });
 
   const others = live.filter((bucket) => bucket.startMs !== startMs);
   return [...others, updated].sort((a, b) => a.startMs - b.startMs);

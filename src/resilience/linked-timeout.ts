@@ -1,3 +1,5 @@
+import { LightAbortController } from './light-abort.js';
+
 /**
  * A signal that aborts when `parent` does (with the parent's reason) or when
  * `ms` have passed (with a `TimeoutError` DOMException carrying `message`).
@@ -14,24 +16,24 @@ export interface LinkedTimeout {
 }
 
 export function linkedTimeout(parent: AbortSignal, ms: number, message: string): LinkedTimeout {
-  const controller = new AbortController();
-  let timedOut = false;
+  const controller = new LightAbortController();
   const onParentAbort = () => controller.abort(parent.reason);
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new DOMException(message, 'TimeoutError'));
-  }, ms);
-  timer.unref();
-  if (parent.aborted) onParentAbort();
-  else parent.addEventListener('abort', onParentAbort, { once: true });
-  return {
+  // A plain field, not a getter: on Node 20 an object literal with an
+  // accessor outlives young-generation GCs, and this one holds `parent`.
+  const linked = {
     signal: controller.signal,
-    get timedOut() {
-      return timedOut;
-    },
+    timedOut: false,
     dispose() {
       clearTimeout(timer);
       parent.removeEventListener('abort', onParentAbort);
     },
   };
+  const timer = setTimeout(() => {
+    linked.timedOut = true;
+    controller.abort(new DOMException(message, 'TimeoutError'));
+  }, ms);
+  timer.unref();
+  if (parent.aborted) onParentAbort();
+  else parent.addEventListener('abort', onParentAbort, { once: true });
+  return linked;
 }

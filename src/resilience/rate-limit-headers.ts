@@ -74,12 +74,15 @@ export function parseRateLimitHeaders(
   nowMs: number,
 ): RateLimitSnapshot | undefined {
   // Each provider sends only its own family; the other is not parsed at all.
-  const snapshot = withoutUndefined({
-    ...(hasHeaderStarting(headers, 'x-ratelimit-') ? openAiFields(headers, nowMs) : {}),
-    ...(hasHeaderStarting(headers, 'anthropic-ratelimit-')
-      ? withoutUndefined(anthropicFields(headers, nowMs))
-      : {}),
-  });
+  const snapshot = withoutUndefined(
+    Object.assign(
+      {},
+      hasHeaderStarting(headers, 'x-ratelimit-') ? openAiFields(headers, nowMs) : {},
+      hasHeaderStarting(headers, 'anthropic-ratelimit-')
+        ? withoutUndefined(anthropicFields(headers, nowMs))
+        : {},
+    ),
+  );
   return Object.keys(snapshot).length > 0 ? snapshot : undefined;
 }
 

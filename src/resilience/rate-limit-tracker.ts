@@ -70,15 +70,15 @@ export class RateLimitTracker {
    */
   observe(deploymentId: string, snapshot: RateLimitSnapshot): void {
     const current = this.#deployments.get(deploymentId);
-    const merged = { ...current?.snapshot, ...definedFields(snapshot) };
-    this.#deployments.set(deploymentId, { ...current, snapshot: merged });
+    const merged = Object.assign({}, current?.snapshot, definedFields(snapshot));
+    this.#deployments.set(deploymentId, Object.assign({}, current, { snapshot: merged }));
   }
 
   /** Refuses everything until `untilMs`; a shorter cool-down never shortens one. */
   coolDown(deploymentId: string, untilMs: number): void {
     const current = this.#deployments.get(deploymentId) ?? { snapshot: {} };
     const coolDownUntilMs = Math.max(current.coolDownUntilMs ?? -Infinity, untilMs);
-    this.#deployments.set(deploymentId, { ...current, coolDownUntilMs });
+    this.#deployments.set(deploymentId, Object.assign({}, current, { coolDownUntilMs }));
   }
 
   /** Whether a request of about `estimatedTokens` may go to the deployment now. */

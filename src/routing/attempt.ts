@@ -25,3 +25,11 @@ export interface AttemptRecord {
   error?: string;
   status?: number;
 }
+
+/** An attempt's record: the deployment it went to, then how it went. */
+export function attemptRecord(
+  deployment: { tier: string; model: string; id: string },
+  how: Omit<AttemptRecord, 'tier' | 'model' | 'deploymentId'>,
+): AttemptRecord {
+  return { tier: deployment.tier, model: deployment.model, deploymentId: deployment.id, ...how };
+}

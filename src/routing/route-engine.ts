@@ -9,7 +9,7 @@ import { attemptRequest, priceCompletion } from './attempt-request.js';
 import { linkedTimeout } from '../resilience/linked-timeout.js';
 import { parseRetryHintMs } from '../resilience/retry-hint.js';
 import type { Clock } from '../util/clock.js';
-import type { AttemptOutcome } from './attempt.js';
+import { attemptRecord, type AttemptOutcome } from './attempt.js';
 import { completeAttempt, type AttemptRun, type InterruptedAttempt } from './attempt-runner.js';
 import { openGate, type DeploymentGate } from './deployment-gate.js';
 import {
@@ -71,11 +71,10 @@ export class RouteEngine {
       this.#config.deadlineMs,
       'The request deadline passed',
     );
-    const context: JobContext = {
-      ...job,
+    const context: JobContext = Object.assign({}, job, {
       deadlineAtMs: this.#clock.now() + this.#config.deadlineMs,
       deadlineSignal: deadline.signal,
-    };
+    });
     const walk = createWalk({
       config: this.#config,
       job: context,
@@ -154,17 +153,18 @@ export class RouteEngine {
     if (walk.spentUsd + worstUsd <= walk.job.maxCostUsd) return true;
     walk.costCapHit = true;
     walk.excluded.add(deployment.id);
-    walk.attempts.push({
-      ...this.#base(deployment),
-      outcome: 'skipped_cost_cap',
-      latencyMs: 0,
-      costUsd: 0,
-      costEstimated: false,
-      usage: null,
-      error:
-        `worst case $${worstUsd} would take the request past its cap of ` +
-        `$${walk.job.maxCostUsd} ($${roundUsd(walk.spentUsd)} spent)`,
-    });
+    walk.attempts.push(
+      attemptRecord(deployment, {
+        outcome: 'skipped_cost_cap',
+        latencyMs: 0,
+        costUsd: 0,
+        costEstimated: false,
+        usage: null,
+        error:
+          `worst case $${worstUsd} would take the request past its cap of ` +
+          `$${walk.job.maxCostUsd} ($${roundUsd(walk.spentUsd)} spent)`,
+      }),
+    );
     return false;
   }
 
@@ -174,7 +174,8 @@ export class RouteEngine {
   ): Promise<RouteResult | undefined> {
     const { deployment, completion } = options;
     const { costUsd, costEstimated } = priceCompletion(this.#config, {
-      ...options,
+      deployment,
+      completion,
       estimatedTokens: walk.estimatedTokens,
     });
     walk.spentUsd = roundUsd(walk.spentUsd + costUsd);
@@ -182,15 +183,16 @@ export class RouteEngine {
       ? judgeCompletion(completion, walk.job.contract)
       : plainJudgement(completion);
     const outcome: AttemptOutcome = judgement.kind === 'valid' ? 'success' : judgement.kind;
-    walk.attempts.push({
-      ...this.#base(deployment),
-      outcome,
-      latencyMs: completion.latencyMs,
-      costUsd,
-      costEstimated,
-      usage: completion.usage,
-      ...(judgement.kind === 'valid' ? {} : { error: judgementMessage(judgement) }),
-    });
+    walk.attempts.push(
+      attemptRecord(deployment, {
+        outcome,
+        latencyMs: completion.latencyMs,
+        costUsd,
+        costEstimated,
+        usage: completion.usage,
+        ...(judgement.kind === 'valid' ? {} : { error: judgementMessage(judgement) }),
+      }),
+    );
     // A model that answers, even wrongly, is a healthy deployment.
     await this.#gate.record(deployment, {
       outcome,
@@ -266,16 +268,17 @@ export class RouteEngine {
     const { deployment, failure } = options;
     const retryAfterMs =
       failure.retryAfterMs ?? parseRetryHintMs(failure.headers, this.#clock.now());
-    walk.attempts.push({
-      ...this.#base(deployment),
-      outcome: failure.reason,
-      latencyMs: failure.latencyMs,
-      costUsd: 0,
-      costEstimated: false,
-      usage: null,
-      error: failure.message,
-      ...(failure.status !== undefined ? { status: failure.status } : {}),
-    });
+    walk.attempts.push(
+      attemptRecord(deployment, {
+        outcome: failure.reason,
+        latencyMs: failure.latencyMs,
+        costUsd: 0,
+        costEstimated: false,
+        usage: null,
+        error: failure.message,
+        ...(failure.status !== undefined ? { status: failure.status } : {}),
+      }),
+    );
     await this.#gate.record(deployment, {
       outcome: failure.reason,
       countsAgainstDeployment: countsAgainstDeployment(failure),
@@ -318,15 +321,16 @@ export class RouteEngine {
       estimatedTokens: walk.estimatedTokens,
     });
     walk.spentUsd = roundUsd(walk.spentUsd + costUsd);
-    walk.attempts.push({
-      ...this.#base(deployment),
-      outcome: failure.reason,
-      latencyMs: failure.latencyMs,
-      costUsd,
-      costEstimated,
-      usage,
-      error: failure.message,
-    });
+    walk.attempts.push(
+      attemptRecord(deployment, {
+        outcome: failure.reason,
+        latencyMs: failure.latencyMs,
+        costUsd,
+        costEstimated,
+        usage,
+        error: failure.message,
+      }),
+    );
     await this.#gate.record(deployment, {
       outcome: failure.reason,
       countsAgainstDeployment: countsAgainstDeployment(failure),
@@ -367,7 +371,7 @@ export class RouteEngine {
       capMs: this.#config.retry.maxDelayMs,
       random: this.#clock.random,
     });
-    const next = pickDeployment(this.#config, { ...walk, refusals: new Map() });
+    const next = pickDeployment(this.#config, Object.assign({}, walk, { refusals: new Map() }));
     if (retryAfterMs !== undefined && next?.id === deployment.id) {
       delayMs = Math.max(delayMs, retryAfterMs);
     }
@@ -379,10 +383,6 @@ export class RouteEngine {
       return this.#fail(walk, deadlinePassed(this.#config.deadlineMs));
     }
     return undefined;
-  }
-
-  #base(deployment: DeploymentConfig) {
-    return { tier: deployment.tier, model: deployment.model, deploymentId: deployment.id };
   }
 
   /** No deployment is left to try: fail with why, most specific reason first. */

@@ -21,13 +21,12 @@ export function toErrorResponse(
     status: known.status,
     // `code` mirrors `type` so OpenAI SDKs, which read `error.code`, see it too.
     body: {
-      error: {
-        ...known.details,
+      error: Object.assign({}, known.details, {
         type: known.type,
         code: known.type,
         message: known.message,
         request_id: requestId,
-      },
+      }),
     },
     headers,
   };

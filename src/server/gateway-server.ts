@@ -12,6 +12,7 @@ import { readJsonBody } from './read-json-body.js';
 import { RequestPipeline, type PipelineRequest } from './request-pipeline.js';
 import { parseRouteRequest } from './route-request.js';
 import { streamChat } from './stream-chat.js';
+import { LightAbortController } from '../resilience/light-abort.js';
 
 export interface GatewayServerOptions {
   config: GatewayConfig;
@@ -88,10 +89,10 @@ export function createGatewayServer(options: GatewayServerOptions): Server {
     await serveRouted(context, {
       job,
       metadata: parsed.metadata,
-      answer: (result, { cacheHit, latencyMs }) => ({
-        ...toEnvelope({ requestId: context.requestId, job, result, latencyMs }),
-        cache_hit: cacheHit,
-      }),
+      answer: (result, { cacheHit, latencyMs }) =>
+        Object.assign({}, toEnvelope({ requestId: context.requestId, job, result, latencyMs }), {
+          cache_hit: cacheHit,
+        }),
     });
   }
 
@@ -169,7 +170,11 @@ export function createGatewayServer(options: GatewayServerOptions): Server {
         if (value !== undefined) forwardHeaders[name] = value;
       }
     }
-    return { ...job, requestId: context.requestId, signal: context.signal, forwardHeaders };
+    return Object.assign({}, job, {
+      requestId: context.requestId,
+      signal: context.signal,
+      forwardHeaders,
+    });
   }
 
   return createServer((request, response) => {
@@ -179,7 +184,7 @@ export function createGatewayServer(options: GatewayServerOptions): Server {
     // While shutting down, keep-alive clients are told to reconnect (to another
     // replica), so the drain ends instead of serving them for ever.
     if (!ready()) response.setHeader('connection', 'close');
-    const controller = new AbortController();
+    const controller = new LightAbortController();
     // `close` on the response before it finished means the client went away.
     response.on('close', () => {
       if (!response.writableFinished) controller.abort(new Error('client disconnected'));

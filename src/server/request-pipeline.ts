@@ -144,13 +144,13 @@ export class RequestPipeline {
       }),
     );
     this.#options.services?.telemetry?.recordRequest(
-      outcome.measured ?? {
-        ...this.#labelled(request.job),
-        result,
-        latencyMs,
-        cacheHit,
-        endpoint: endpointLabel(request.endpoint),
-      },
+      outcome.measured ??
+        Object.assign({}, this.#labelled(request.job), {
+          result,
+          latencyMs,
+          cacheHit,
+          endpoint: endpointLabel(request.endpoint),
+        }),
     );
     if (!outcome.settled) await this.#settled({ request, outcome });
   }
@@ -168,7 +168,7 @@ export class RequestPipeline {
     await outcome.grant?.settle(costUsd).catch((error: unknown) => {
       this.#options.logger.error({ err: error, request_id: request.requestId }, 'budget settle');
     });
-    return { ...outcome, settled: true };
+    return Object.assign({}, outcome, { settled: true });
   }
 
   /** Audits a request refused before routing (400, 401, 404, 413, …). */
@@ -214,7 +214,7 @@ export class RequestPipeline {
     const policies = this.#options.services?.policies;
     if (!policies || job.plan.pinnedModel !== undefined) return { ...job };
     const startTier = policies.adjustTier(job.taskType, job.plan.startTier);
-    return { ...job, plan: { ...job.plan, startTier } };
+    return Object.assign({}, job, { plan: Object.assign({}, job.plan, { startTier }) });
   }
 
   async #route(
@@ -231,18 +231,19 @@ export class RequestPipeline {
       endpoint: endpointLabel(request.endpoint),
       headers: request.headers,
     });
-    const result = await engine.route({ ...job, attemptObserver: span });
+    const result = await engine.route(Object.assign({}, job, { attemptObserver: span }));
     // Metrics and policies are fed in `finish`, once the answer has gone out.
-    const measured: RecordRequestInput = {
-      ...span.end({
-        ...labelled,
-        result,
-        cacheHit: false,
-        endpoint: endpointLabel(request.endpoint),
-      }),
-      capLoweredByClient: labelled.capLoweredByClient,
-      callerSchema: labelled.callerSchema,
-    };
+    const measured: RecordRequestInput = Object.assign(
+      {},
+      span.end(
+        Object.assign({}, labelled, {
+          result,
+          cacheHit: false,
+          endpoint: endpointLabel(request.endpoint),
+        }),
+      ),
+      { capLoweredByClient: labelled.capLoweredByClient, callerSchema: labelled.callerSchema },
+    );
     return { result, measured };
   }
 
@@ -259,7 +260,7 @@ export class RequestPipeline {
     const { config } = this.#options;
     const known = Object.hasOwn(config.taskTypes, job.taskType);
     return {
-      job: known ? job : { ...job, taskType: 'other' },
+      job: known ? job : Object.assign({}, job, { taskType: 'other' }),
       capLoweredByClient: job.maxCostUsd < config.cost.maxCostUsdPerRequest,
       callerSchema: job.contract?.name.startsWith(INLINE_CONTRACT_PREFIX) ?? false,
     };

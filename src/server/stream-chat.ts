@@ -61,7 +61,7 @@ export async function streamChat(options: StreamChatOptions): Promise<void> {
     startedMs: context.startedMs,
     headers: context.request.headers,
     endpoint: context.endpoint,
-    job: { ...options.job, runAttempt },
+    job: Object.assign({}, options.job, { runAttempt }),
   };
 
   const outcome = await pipeline.run(request);
@@ -105,11 +105,10 @@ async function streamWhole(options: {
   const { writer, result, cacheHit } = options;
   await writer.start({
     model: result.deployment.model,
-    headers: {
-      ...streamHeaders(result.deployment),
+    headers: Object.assign({}, streamHeaders(result.deployment), {
       'x-switchyard-cost-usd': String(result.costUsd),
       'x-switchyard-cache': cacheHit ? 'hit' : 'miss',
-    },
+    }),
   });
   // A refusal goes out as OpenAI streams one: in delta.refusal, no content.
   if (result.refusal !== undefined) await writer.refusal(result.refusal);

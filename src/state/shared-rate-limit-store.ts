@@ -32,14 +32,14 @@ export class MemorySharedRateLimitStore implements SharedRateLimitStore {
 
   async observe(input: { deploymentId: string; snapshot: RateLimitSnapshot }): Promise<void> {
     const current = this.#deployments.get(input.deploymentId);
-    const snapshot = { ...current?.snapshot, ...definedFields(input.snapshot) };
-    this.#deployments.set(input.deploymentId, { ...current, snapshot });
+    const snapshot = Object.assign({}, current?.snapshot, definedFields(input.snapshot));
+    this.#deployments.set(input.deploymentId, Object.assign({}, current, { snapshot }));
   }
 
   async coolDown(input: { deploymentId: string; untilMs: number }): Promise<number> {
     const current = this.#deployments.get(input.deploymentId) ?? { snapshot: {} };
     const coolDownUntilMs = Math.max(current.coolDownUntilMs ?? -Infinity, input.untilMs);
-    this.#deployments.set(input.deploymentId, { ...current, coolDownUntilMs });
+    this.#deployments.set(input.deploymentId, Object.assign({}, current, { coolDownUntilMs }));
     return coolDownUntilMs;
   }
 

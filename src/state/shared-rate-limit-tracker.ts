@@ -131,8 +131,8 @@ function mergeStates(
       theirs.coolDownUntilMs ?? -Infinity,
     );
     deployments[id] = Number.isFinite(coolDownUntilMs)
-      ? { snapshot: { ...ours?.snapshot, ...theirs.snapshot }, coolDownUntilMs }
-      : { snapshot: { ...ours?.snapshot, ...theirs.snapshot } };
+      ? { snapshot: Object.assign({}, ours?.snapshot, theirs.snapshot), coolDownUntilMs }
+      : { snapshot: Object.assign({}, ours?.snapshot, theirs.snapshot) };
   }
   return { deployments };
 }

@@ -81,12 +81,14 @@ export class OpenAiSseWriter {
     if (this.#started || this.closed) return;
     this.#started = true;
     this.#model = options.model;
-    this.#response.writeHead(200, {
-      ...options.headers,
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-    });
+    this.#response.writeHead(
+      200,
+      Object.assign({}, options.headers, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      }),
+    );
     await this.#write(this.#delta({ role: 'assistant', content: '', refusal: null }));
   }
 

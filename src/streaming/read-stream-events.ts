@@ -84,7 +84,7 @@ function failureOf(options: { opened: OpenedStream; error: unknown }): Failure {
   const { opened, error } = options;
   if (!(error instanceof SseParseError)) return opened.classify(error);
   const failure = opened.classify(error);
-  return { ...failure, reason: 'bad_response', message: error.message };
+  return Object.assign({}, failure, { reason: 'bad_response', message: error.message });
 }
 
 /**

@@ -96,11 +96,10 @@ export class GatewayMetrics {
   record(facts: RequestFacts): void {
     const region = this.#region;
     const request = { task_type: facts.taskType, model: facts.model, tier: facts.tier, region };
-    this.#latency.record(facts.latencyMs, {
-      ...request,
-      outcome: facts.outcome,
-      endpoint: facts.endpoint,
-    });
+    this.#latency.record(
+      facts.latencyMs,
+      Object.assign({}, request, { outcome: facts.outcome, endpoint: facts.endpoint }),
+    );
     this.#overhead.record(facts.overheadMs, { endpoint: facts.endpoint, region });
     this.#recordAttempts(facts);
     for (const verdict of validationFacts(facts)) {
@@ -131,7 +130,7 @@ export class GatewayMetrics {
 
   recordRefusal(input: { deploymentId: string; reason: string }): void {
     const attributes = { deployment: input.deploymentId, reason: input.reason };
-    this.#refusals.add(1, { ...attributes, region: this.#region });
+    this.#refusals.add(1, Object.assign({}, attributes, { region: this.#region }));
   }
 
   recordBreakerTransition(input: { deploymentId: string; from: string; to: string }): void {
@@ -151,7 +150,7 @@ export class GatewayMetrics {
       };
       this.#cost.add(attempt.costUsd, labels);
       for (const { kind, count } of tokenFacts(attempt))
-        this.#tokens.add(count, { ...labels, kind });
+        this.#tokens.add(count, Object.assign({}, labels, { kind }));
     }
   }
 

@@ -53,10 +53,11 @@ function target(env: Env, options: { signal: 'TRACES' | 'METRICS'; path: string 
   else if (exporters.includes('otlp')) url = DEFAULT_ENDPOINT + path;
   if (!url) return undefined;
 
-  const headers = {
-    ...parseHeaders(env.OTEL_EXPORTER_OTLP_HEADERS),
-    ...parseHeaders(env[`OTEL_EXPORTER_OTLP_${signal}_HEADERS`]),
-  };
+  const headers = Object.assign(
+    {},
+    parseHeaders(env.OTEL_EXPORTER_OTLP_HEADERS),
+    parseHeaders(env[`OTEL_EXPORTER_OTLP_${signal}_HEADERS`]),
+  );
   return { url, headers };
 }
 

@@ -126,7 +126,7 @@ export class RequestSpan implements AttemptObserver {
       timed.length > 0
         ? timed.reduce((sum, t) => sum + (t.endMs! - t.startMs), 0)
         : upstreamWaitMs(input.result.attempts);
-    return { ...input, latencyMs: endMs - this.#startMs, upstreamMs };
+    return Object.assign({}, input, { latencyMs: endMs - this.#startMs, upstreamMs });
   }
 
   #endAttempts(record: RecordRequestInput): void {
