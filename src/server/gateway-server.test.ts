@@ -278,6 +278,24 @@ describe('/v1/chat/completions with the official openai client', () => {
     expect(completion.usage?.prompt_tokens).toBeGreaterThan(0);
   });
 
+  it('lists the models and retrieves one by id, or answers 404', async () => {
+    const ids = [];
+    for await (const model of client().models.list()) ids.push(model.id);
+    expect(ids).toEqual(expect.arrayContaining(['auto', 'cheap', 'gpt-4o-mini-2024-07-18']));
+
+    const model = await client().models.retrieve('gpt-4o-mini-2024-07-18');
+    expect(model).toMatchObject({ id: 'gpt-4o-mini-2024-07-18', object: 'model' });
+    expect((await client().models.retrieve('cheap')).id).toBe('cheap');
+
+    const missing = await client()
+      .models.retrieve('gpt-nonexistent')
+      .catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((missing as InstanceType<typeof OpenAI.NotFoundError>).message).toContain(
+      'no tier or configured model named "gpt-nonexistent"',
+    );
+  });
+
   it('answers a refusal as OpenAI does: 200, content null, message.refusal', async () => {
     const { data, response } = await client()
       .chat.completions.create(

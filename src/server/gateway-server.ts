@@ -77,6 +77,7 @@ export function createGatewayServer(options: GatewayServerOptions): Server {
     'GET /readyz': readiness,
     'HEAD /readyz': readiness,
     'GET /v1/models': handleModels,
+    'GET /v1/models/*': handleModel,
   };
   for (const [key, route] of Object.entries(options.extraRoutes ?? {})) {
     routes[key] = ({ request, response }) => route(request, response);
@@ -149,17 +150,34 @@ export function createGatewayServer(options: GatewayServerOptions): Server {
     await pipeline.finish({ request, outcome, status });
   }
 
-  async function handleModels({ response }: RequestContext): Promise<void> {
+  /** What `model` accepts: `auto`, each tier, each configured model. */
+  function modelObjects() {
     const names = new Set<string>(['auto', ...config.tierOrder]);
     for (const tier of config.tierOrder)
       for (const d of config.tiers[tier] ?? []) names.add(d.model);
-    const data = [...names].map((id) => ({
-      id,
-      object: 'model',
-      created: 0,
-      owned_by: 'switchyard',
-    }));
-    sendJson(response, { status: 200, body: { object: 'list', data } });
+    return [...names].map((id) => ({ id, object: 'model', created: 0, owned_by: 'switchyard' }));
+  }
+
+  async function handleModels({ response }: RequestContext): Promise<void> {
+    sendJson(response, { status: 200, body: { object: 'list', data: modelObjects() } });
+  }
+
+  /** `GET /v1/models/{id}`, as the OpenAI SDKs' `models.retrieve` asks. */
+  async function handleModel({ response, endpoint }: RequestContext): Promise<void> {
+    const raw = endpoint.slice('/v1/models/'.length);
+    let id: string;
+    try {
+      id = decodeURIComponent(raw);
+    } catch {
+      id = raw;
+    }
+    const model = modelObjects().find((m) => m.id === id);
+    if (!model) {
+      throw new GatewayError('not_found', `model: no tier or configured model named "${id}"`, {
+        details: { field: 'model' },
+      });
+    }
+    sendJson(response, { status: 200, body: model });
   }
 
   function jobFor(context: RequestContext, job: ParsedJob): RouteJob {
