@@ -176,22 +176,35 @@ function parseMessage(options: {
   wrapped: boolean;
 }): AttemptResult {
   const { headers, latencyMs } = options;
+  const bad = (why: string): AttemptResult => ({
+    kind: 'failure',
+    reason: 'bad_response',
+    retryable: true,
+    message: why,
+    headers,
+    latencyMs,
+  });
   let message: AnthropicMessage;
   try {
     message = JSON.parse(options.text);
   } catch {
-    return {
-      kind: 'failure',
-      reason: 'bad_response',
-      retryable: true,
-      message: 'upstream answered 2xx with a body that is not JSON',
-      headers,
-      latencyMs,
-    };
+    return bad('upstream answered 2xx with a body that is not JSON');
   }
-  const blocks = message.content ?? [];
-  const tool = blocks.find((b) => b.type === 'tool_use');
-  let text = blocks
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+    return bad('upstream answered 2xx with JSON that is not a message object');
+  }
+  const blocks: unknown = message.content ?? [];
+  if (!Array.isArray(blocks)) return bad('upstream answered content that is not an array');
+  const wellFormed = blocks.every(
+    (b) =>
+      typeof b === 'object' &&
+      b !== null &&
+      (b.type !== 'text' || b.text === undefined || typeof b.text === 'string'),
+  );
+  if (!wellFormed) return bad('upstream answered a content block that is not well formed');
+  const typed = blocks as NonNullable<AnthropicMessage['content']>;
+  const tool = typed.find((b) => b.type === 'tool_use');
+  let text = typed
     .filter((b) => b.type === 'text')
     .map((b) => b.text ?? '')
     .join('');

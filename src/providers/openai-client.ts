@@ -136,31 +136,43 @@ function parseCompletion(
     headers,
     latencyMs,
   });
-  let body: {
-    id?: string;
-    choices?: Array<{
-      finish_reason?: string;
-      message?: { content?: string | null; refusal?: string | null };
-    }>;
-    usage?: OpenAiUsage;
-  };
+  let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
     return bad('upstream answered 2xx with a body that is not JSON');
   }
-  const choice = body.choices?.[0];
+  const { id, choices, usage } = isRecord(body) ? body : {};
+  if (choices !== undefined && !Array.isArray(choices)) {
+    return bad('upstream answered with choices that are not an array');
+  }
+  const choice: unknown = choices?.[0];
   // Seen in the wild (and scriptable in the simulator): a 200 with no choices.
-  if (!choice) return bad('upstream answered with an empty choices array');
-  const refusal = choice.message?.refusal ?? undefined;
+  if (choice === undefined) return bad('upstream answered with an empty choices array');
+  const message = isRecord(choice) ? choice.message : undefined;
+  if (!isRecord(message)) return bad('upstream answered a choice without a message');
+  const content = message.content ?? '';
+  if (typeof content !== 'string') {
+    return bad(`upstream answered message.content as ${typeof content}, not a string`);
+  }
+  const refusal = message.refusal ?? undefined;
+  if (refusal !== undefined && typeof refusal !== 'string') {
+    return bad(`upstream answered message.refusal as ${typeof refusal}, not a string`);
+  }
+  const finish =
+    isRecord(choice) && typeof choice.finish_reason === 'string' ? choice.finish_reason : '';
   return {
     kind: 'completion',
-    text: choice.message?.content ?? '',
-    finishReason: refusal ? 'refusal' : (FINISH[choice.finish_reason ?? ''] ?? 'unknown'),
+    text: content,
+    finishReason: refusal ? 'refusal' : (FINISH[finish] ?? 'unknown'),
     ...(refusal ? { refusal } : {}),
-    usage: normaliseOpenAiUsage(body.usage),
+    usage: normaliseOpenAiUsage(isRecord(usage) ? (usage as OpenAiUsage) : undefined),
     headers,
     latencyMs,
-    ...(body.id ? { upstreamId: body.id } : {}),
+    ...(typeof id === 'string' && id !== '' ? { upstreamId: id } : {}),
   };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
