@@ -4,6 +4,7 @@ import { ContractRegistry } from '../contracts/contract-registry.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { REPO_ROOT, simConfigYaml } from '../test-support/gateway-harness.js';
 import { parseChatRequest } from './chat-request.js';
+import { parseRouteRequest } from './route-request.js';
 
 const { config } = parseConfig(simConfigYaml('http://127.0.0.1:9'), {
   env: {},
@@ -85,5 +86,39 @@ describe('response_format json_schema on a chat request', () => {
     expect(messageOf(format({ name: 'bad name!', schema }))).toBe(expected);
     expect(messageOf(format({ name: 'x'.repeat(65), schema }))).toBe(expected);
     expect(parse(format({ name: 'count_items-2', schema })).job.contract).toBeDefined();
+  });
+});
+
+describe('the task type of a request', () => {
+  const chat = (taskType: string) =>
+    parseChatRequest(base, { config, contracts, taskType }).job.taskType;
+  const route = (taskType: string) =>
+    parseRouteRequest(
+      { task_type: taskType, prompt: 'hi', contract: 'classification' },
+      { config, contracts },
+    ).job.taskType;
+  const refusal = (run: () => unknown) => {
+    try {
+      run();
+    } catch (error) {
+      if (error instanceof GatewayError && error.status === 400) return error.message;
+      throw error;
+    }
+    throw new Error('expected a 400');
+  };
+
+  it('takes a label of up to 64 characters, from the header or the body', () => {
+    expect(chat('a'.repeat(64))).toBe('a'.repeat(64));
+    expect(route('summary_v2')).toBe('summary_v2');
+  });
+
+  it('refuses a longer one, or one with control characters, naming the field', () => {
+    expect(refusal(() => chat('a'.repeat(65)))).toBe('x-task-type: is longer than 64 characters');
+    expect(refusal(() => route('t'.repeat(500_000)))).toBe(
+      'task_type: is longer than 64 characters',
+    );
+    expect(refusal(() => route('line\nbreak'))).toBe(
+      'task_type: must not contain control characters',
+    );
   });
 });

@@ -4,7 +4,7 @@ import { invalidRequest } from '../errors/gateway-error.js';
 import type { RouteJob } from '../routing/route-engine.js';
 import { planForModel } from '../routing/route-plan.js';
 import { parseMessages } from './parse-messages.js';
-import { parseMaxCost } from './route-request.js';
+import { checkTaskType, parseMaxCost } from './route-request.js';
 
 /** Sampling parameters passed through to the upstream as they are. */
 const PASSTHROUGH = [
@@ -59,6 +59,7 @@ export function parseChatRequest(
   options: { config: GatewayConfig; contracts: ContractRegistry; taskType: string | undefined },
 ): ParsedChatRequest {
   const { config, contracts, taskType } = options;
+  if (taskType !== undefined) checkTaskType(taskType, 'x-task-type');
   if (typeof body.model !== 'string' || body.model === '') {
     throw invalidRequest('model', 'is required: a tier name, a configured model, or auto');
   }

@@ -38,6 +38,7 @@ export function parseRouteRequest(
   if (typeof taskType !== 'string' || taskType.trim() === '') {
     throw invalidRequest('task_type', 'is required and must be a non-empty string');
   }
+  checkTaskType(taskType, 'task_type');
   const messages = parseInput(body);
   const contract = parseContract(body, contracts);
   const maxCostUsd = parseMaxCost(body.max_cost_usd, config.cost.maxCostUsdPerRequest);
@@ -107,4 +108,18 @@ export function parseMaxCost(
     throw invalidRequest(field, 'must be a positive number of USD');
   }
   return Math.min(value, configuredUsd);
+}
+
+/** The longest task type a request may name; it is a label, kept in logs and audit rows. */
+export const MAX_TASK_TYPE_CHARS = 64;
+
+/** Throws a 400 naming `field` unless `value` is a short, printable label. */
+export function checkTaskType(value: string, field: string): void {
+  if (value.length > MAX_TASK_TYPE_CHARS) {
+    throw invalidRequest(field, `is longer than ${MAX_TASK_TYPE_CHARS} characters`);
+  }
+  // C0 controls, DEL and C1 controls.
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) {
+    throw invalidRequest(field, 'must not contain control characters');
+  }
 }
