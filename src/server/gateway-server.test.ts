@@ -1,5 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger } from '../logging/logger.js';
 import { simConfigYaml, startHarness, type Harness } from '../test-support/gateway-harness.js';
@@ -360,5 +362,34 @@ describe('/v1/chat/completions with the official openai client', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as Error).message).toContain('messages: must hold at least one message');
+  });
+});
+
+describe('a request body sent too slowly', () => {
+  it('is cut off with 408 once the request deadline has passed', async () => {
+    const r = await startHarness({ extraYaml: 'deadline_ms: 1500' });
+    try {
+      const { port } = new URL(r.gateway.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write(
+        'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n' +
+          'Content-Type: application/json\r\nContent-Length: 500\r\n\r\n{',
+      );
+      // One byte now and then, never the whole body.
+      const trickle = setInterval(() => socket.write(' '), 200);
+      const startedMs = Date.now();
+      let answer = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (answer += chunk));
+      await once(socket, 'close');
+      clearInterval(trickle);
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+      const tookMs = Date.now() - startedMs;
+      expect(tookMs).toBeGreaterThanOrEqual(1_400);
+      expect(tookMs).toBeLessThan(10_000);
+    } finally {
+      await r.close();
+    }
   });
 });

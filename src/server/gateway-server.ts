@@ -195,7 +195,16 @@ export function createGatewayServer(options: GatewayServerOptions): Server {
     });
   }
 
-  return createServer((request, response) => {
+  // A request must arrive whole within its deadline: a client that trickles
+  // its body would otherwise hold a socket for Node's default 300 s. Node
+  // answers 408 and closes; it looks every second.
+  const receiveMs = Math.max(1_000, config.deadlineMs);
+  const serverOptions = {
+    requestTimeout: receiveMs,
+    headersTimeout: Math.min(60_000, receiveMs),
+    connectionsCheckingInterval: 1_000,
+  };
+  return createServer(serverOptions, (request, response) => {
     const requestId = clock.newId();
     const startedMs = clock.now();
     response.setHeader('x-request-id', requestId);
