@@ -76,6 +76,12 @@ describe('feature sections of the configuration', () => {
     expect({ ...config.taskTypes }).toEqual({ classification: 'cheap', reasoning: 'heavy' });
   });
 
+  it('refuses a tier listed twice in tier_order, which would escalate downwards', () => {
+    expect(errorOf('tier_order: [cheap, cheap]')).toBe(
+      'tier_order[1]: lists tier "cheap" a second time',
+    );
+  });
+
   it('takes names such as constructor as unknown, not as Object members', () => {
     expect(errorOf('default_tier: constructor')).toBe('default_tier: unknown tier "constructor"');
     expect(errorOf('task_types: { x: toString }')).toBe('task_types.x: unknown tier "toString"');

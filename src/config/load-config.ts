@@ -343,6 +343,10 @@ function checkTierOrder(
     if (!Object.hasOwn(tiers, tier)) {
       throw new ConfigError(`tier_order[${index}]`, `unknown tier "${tier}"`);
     }
+    // Escalation walks this list upwards: a second entry would lead back down.
+    if (order.indexOf(tier) !== index) {
+      throw new ConfigError(`tier_order[${index}]`, `lists tier "${tier}" a second time`);
+    }
   });
   for (const tier of Object.keys(tiers)) {
     if (tier === fallbackTier) continue;
