@@ -327,6 +327,34 @@ describe('OpenAiChunkTranslator', () => {
     ]);
   });
 
+  it('redacts our key and organisation from an error frame, as from an error body', () => {
+    const translator = new OpenAiChunkTranslator();
+    const { events } = translator.translate(
+      chunk({ error: { message: 'boom sk-provider-SECRET-abcdef123456 org-abcdef1234' } }),
+    );
+    expect(events).toEqual([
+      {
+        type: 'error',
+        message: 'boom [redacted key] [redacted org]',
+        errorType: 'server_error',
+        retryable: true,
+      },
+    ]);
+  });
+
+  it.each([
+    ['choices that are not an array', { choices: 'x' }, 'choices are not an array'],
+    ['a null choice', { choices: [null] }, 'choice that is not an object'],
+    ['numeric content', { choices: [{ delta: { content: 42 } }] }, 'delta.content as number'],
+    ['object content', { choices: [{ delta: { content: { a: 1 } } }] }, 'delta.content as object'],
+    ['a numeric refusal', { choices: [{ delta: { refusal: 5 } }] }, 'delta.refusal as number'],
+  ])('reads a chunk with %s as a bad_response, not as text', (_name, value, says) => {
+    const { events } = new OpenAiChunkTranslator().translate(chunk(value));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: 'error', errorType: 'bad_response', retryable: true });
+    expect((events[0] as { message: string }).message).toContain(says);
+  });
+
   it('reports an unknown finish when [DONE] comes without a finish reason', () => {
     const translator = new OpenAiChunkTranslator();
     expect(translator.translate({ data: '[DONE]' })).toEqual({

@@ -113,6 +113,8 @@ export class OpenAiChunkTranslator {
 
   #chunkEvents(chunk: OpenAiChunk): StreamEvent[] {
     const events: StreamEvent[] = [];
+    const shapeError = chunkShapeError(chunk);
+    if (shapeError) return [badChunk(shapeError)];
     const choice = chunk.choices?.find((c) => (c.index ?? 0) === 0);
     const delta = choice?.delta;
     if (typeof delta?.content === 'string' && delta.content !== '') {
@@ -146,6 +148,28 @@ function errorOf(chunk: OpenAiChunk): StreamErrorEvent | undefined {
   if (chunk.object === 'error') {
     const message = typeof chunk.message === 'string' ? chunk.message : 'upstream stream error';
     return upstreamErrorEvent({ message, type: undefined, code: undefined });
+  }
+  return undefined;
+}
+
+/** Why a chunk's choices cannot be read as OpenAI's, or undefined when they can. */
+function chunkShapeError(chunk: OpenAiChunk): string | undefined {
+  const choices: unknown = chunk.choices;
+  if (choices === undefined || choices === null) return undefined;
+  if (!Array.isArray(choices)) return 'upstream sent a stream chunk whose choices are not an array';
+  for (const choice of choices as unknown[]) {
+    if (typeof choice !== 'object' || choice === null) {
+      return 'upstream sent a stream chunk with a choice that is not an object';
+    }
+    const delta = (choice as { delta?: unknown }).delta;
+    if (delta === undefined || delta === null) continue;
+    if (typeof delta !== 'object') return 'upstream sent a delta that is not an object';
+    for (const field of ['content', 'refusal'] as const) {
+      const value = (delta as Record<string, unknown>)[field];
+      if (value !== undefined && value !== null && typeof value !== 'string') {
+        return `upstream sent delta.${field} as ${typeof value}, not a string`;
+      }
+    }
   }
   return undefined;
 }

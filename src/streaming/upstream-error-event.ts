@@ -1,3 +1,4 @@
+import { redactUpstreamMessage } from '../providers/classify-http-error.js';
 import type { FailureReason } from '../providers/types.js';
 import type { StreamErrorEvent } from './stream-events.js';
 
@@ -52,7 +53,8 @@ export function upstreamErrorEvent(error: {
   const { errorType, retryable } = known ?? UNKNOWN;
   return {
     type: 'error',
-    message: error.message,
+    // Like an error body, the frame may quote our key or organisation.
+    message: redactUpstreamMessage(error.message),
     errorType,
     retryable,
     ...(error.type !== undefined ? { upstreamType: error.type } : {}),
