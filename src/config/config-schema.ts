@@ -78,6 +78,7 @@ export const CONFIG_SCHEMA = {
       minProperties: 1,
       additionalProperties: {
         type: 'array',
+        minItems: 1,
         items: {
           type: 'object',
           additionalProperties: false,

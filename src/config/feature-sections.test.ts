@@ -76,6 +76,29 @@ describe('feature sections of the configuration', () => {
     expect({ ...config.taskTypes }).toEqual({ classification: 'cheap', reasoning: 'heavy' });
   });
 
+  it('refuses a tier with no deployments', () => {
+    expect(errorOf('  mid: []\n')).toMatch(/^tiers\.mid: /);
+  });
+
+  it("refuses to forward a header that carries the client's credentials", () => {
+    const yaml = (headers: string) =>
+      BASE.replace('api_key: sk-test }', `api_key: sk-test, forward_headers: [${headers}] }`);
+    const errorFor = (headers: string) => {
+      try {
+        parseConfig(yaml(headers), { env: {}, baseDir: '/srv', source: 'test' });
+      } catch (error) {
+        if (error instanceof ConfigError) return error.message;
+        throw error;
+      }
+      return 'accepted';
+    };
+    expect(errorFor('x-request-tag')).toBe('accepted');
+    expect(errorFor('x-request-tag, X-Api-Key')).toBe(
+      'providers.openai.forward_headers[1]: "X-Api-Key" carries the client\'s credentials and is never passed upstream',
+    );
+    expect(errorFor('authorization')).toMatch(/^providers\.openai\.forward_headers\[0\]: /);
+  });
+
   it('refuses a tier listed twice in tier_order, which would escalate downwards', () => {
     expect(errorOf('tier_order: [cheap, cheap]')).toBe(
       'tier_order[1]: lists tier "cheap" a second time',

@@ -34,6 +34,7 @@ export function normaliseProviders(
   const skipped: string[] = [];
   for (const [name, p] of Object.entries(raw)) {
     checkKindKeys(name, p);
+    checkForwardHeaders(name, p.forward_headers ?? []);
     // A key written but expanded to nothing means "not configured here".
     if (p.api_key !== undefined && p.api_key.trim() === '') {
       skipped.push(name);
@@ -103,4 +104,22 @@ function isFile(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Headers that carry the caller's credentials for this gateway: passing
+ * them on would hand a provider (or whatever `base_url` points at) the
+ * client's Switchyard key.
+ */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'cookie']);
+
+function checkForwardHeaders(name: string, headers: readonly string[]): void {
+  headers.forEach((header, index) => {
+    if (CREDENTIAL_HEADERS.has(header.toLowerCase())) {
+      throw new ConfigError(
+        `providers.${name}.forward_headers[${index}]`,
+        `"${header}" carries the client's credentials and is never passed upstream`,
+      );
+    }
+  });
 }
