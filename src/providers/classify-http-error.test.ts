@@ -23,4 +23,14 @@ describe('upstream error messages', () => {
     );
     expect(redactUpstreamMessage('context length exceeded')).toBe('context length exceeded');
   });
+
+  it('lose a key quoted upper-cased or inside base64, and keep other base64', () => {
+    const key = 'sk-proj-MOCKSECRET0123456789abcdefXYZ';
+    const basic = Buffer.from(`user:${key}`).toString('base64');
+    expect(redactUpstreamMessage(`upper ${key.toUpperCase()} and basic ${basic}`)).toBe(
+      'upper [redacted key] and basic [redacted]',
+    );
+    const harmless = Buffer.from('just some bytes, nothing secret here').toString('base64');
+    expect(redactUpstreamMessage(`blob ${harmless}`)).toBe(`blob ${harmless}`);
+  });
 });

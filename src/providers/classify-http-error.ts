@@ -73,8 +73,18 @@ export function parseErrorBody(response: RawResponse): ErrorBody | undefined {
  * the key's prefix and last characters, and 429s name the organisation.
  */
 export function redactUpstreamMessage(message: string): string {
-  return message
-    .replace(/\b(sk|rk|pk)-[A-Za-z0-9_*\-]{4,}/g, '[redacted key]')
-    .replace(/\b(org|proj)-[A-Za-z0-9_\-]{4,}/g, '[redacted $1]')
-    .replace(/\b(Bearer)\s+[A-Za-z0-9_\-.=]{8,}/gi, '$1 [redacted]');
+  return (
+    message
+      // Whatever the case: some proxies upper-case what they quote.
+      .replace(/\b(sk|rk|pk)-[A-Za-z0-9_*\-]{4,}/gi, '[redacted key]')
+      .replace(
+        /\b(org|proj)-[A-Za-z0-9_\-]{4,}/gi,
+        (_, kind: string) => `[redacted ${kind.toLowerCase()}]`,
+      )
+      .replace(/\b(Bearer)\s+[A-Za-z0-9_\-.=]{8,}/gi, '$1 [redacted]')
+      // A quoted Basic header, or any base64 run that decodes to a key.
+      .replace(/[A-Za-z0-9+/]{24,}={0,2}/g, (run) =>
+        /\b(sk|rk|pk)-/i.test(Buffer.from(run, 'base64').toString('latin1')) ? '[redacted]' : run,
+      )
+  );
 }
