@@ -7,6 +7,7 @@ import type { HttpPools } from '../providers/http-pool.js';
 import { LlamaClient, type LlamaClientOptions } from '../providers/llama-client.js';
 import { OpenAiClient } from '../providers/openai-client.js';
 import type { ProviderClient } from '../providers/types.js';
+import { registerProviderKey } from '../providers/classify-http-error.js';
 
 export interface BuildProvidersOptions {
   config: GatewayConfig;
@@ -31,6 +32,8 @@ export function buildProviders(options: BuildProvidersOptions): Map<string, Prov
       headersTimeoutMs: provider.timeouts.firstByteMs,
       bodyTimeoutMs: provider.timeouts.totalMs,
     });
+    // Whatever an upstream quotes back of this key is removed before it reaches anyone.
+    registerProviderKey(provider.apiKey);
     const common = { baseUrl: provider.baseUrl, apiKey: provider.apiKey, dispatcher, now };
     clients.set(
       provider.name,

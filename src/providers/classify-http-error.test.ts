@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseErrorBody, redactUpstreamMessage } from './classify-http-error.js';
+import {
+  parseErrorBody,
+  redactUpstreamMessage,
+  registerProviderKey,
+} from './classify-http-error.js';
 
 describe('upstream error messages', () => {
   it('lose key fragments and organisation ids before they reach a caller', () => {
@@ -32,5 +36,37 @@ describe('upstream error messages', () => {
     );
     const harmless = Buffer.from('just some bytes, nothing secret here').toString('base64');
     expect(redactUpstreamMessage(`blob ${harmless}`)).toBe(`blob ${harmless}`);
+  });
+
+  it('lose a configured key of any shape, in any encoding or in pieces', () => {
+    const key = 'vllm-Secret-Token-5f3a9c2e7b1d';
+    registerProviderKey(key);
+    const bytes = Buffer.from(key);
+    const quoted = [
+      key,
+      key.toUpperCase(),
+      encodeURIComponent(`k=${key}`),
+      [...bytes].map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''),
+      bytes.toString('hex'),
+      Buffer.from(`user:${key}`).toString('base64'),
+      Buffer.from(`x${key}`).toString('base64url'),
+      'vllm-Secret- Token-5f3a9c2e7b1d',
+      key.slice(-10),
+    ];
+    for (const form of quoted) {
+      const redacted = redactUpstreamMessage(`bad key ${form} here`);
+      expect(redacted, form).toContain('[redacted');
+      expect(redacted.toLowerCase(), form).not.toContain('5f3a9c2e');
+      expect(redacted.toLowerCase(), form).not.toContain('secret-token');
+    }
+    expect(redactUpstreamMessage('The model is overloaded, try again')).toBe(
+      'The model is overloaded, try again',
+    );
+  });
+
+  it('lose a key with + / = in it whole, not only its first part', () => {
+    expect(redactUpstreamMessage('Invalid key sk-proj-Ab1+Cd2/Ef3=Gh4_xyz done')).toBe(
+      'Invalid key [redacted key] done',
+    );
   });
 });

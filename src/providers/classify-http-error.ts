@@ -67,24 +67,102 @@ export function parseErrorBody(response: RawResponse): ErrorBody | undefined {
   };
 }
 
+/** The provider keys of this process; see `registerProviderKey`. */
+const providerKeys = new Set<string>();
+
+/**
+ * Adds a configured provider key to what `redactUpstreamMessage` removes in
+ * any form. Patterns alone catch only keys shaped like `sk-…`; a key for a
+ * self-hosted server can be any string.
+ */
+export function registerProviderKey(key: string | undefined): void {
+  if (key !== undefined && key.length >= MIN_FRAGMENT) providerKeys.add(key);
+}
+
+/** A run this long of a configured key's characters counts as the key. */
+const MIN_FRAGMENT = 8;
+
 /**
  * Upstream error messages reach our callers (in the error and in each
- * attempt), so what identifies our account goes first: OpenAI's 401 quotes
- * the key's prefix and last characters, and 429s name the organisation.
+ * attempt), so what identifies our account goes first: the configured keys
+ * in any encoding or in pieces, anything shaped like a key (OpenAI's 401
+ * quotes the key's prefix and last characters), organisation and project
+ * ids (429s name them) and bearer tokens.
  */
 export function redactUpstreamMessage(message: string): string {
+  let text = message;
+  for (const key of providerKeys) text = withoutKey(text, key);
   return (
-    message
+    text
       // Whatever the case: some proxies upper-case what they quote.
-      .replace(/\b(sk|rk|pk)-[A-Za-z0-9_*\-]{4,}/gi, '[redacted key]')
+      .replace(/\b(sk|rk|pk)-[A-Za-z0-9_*\-+/=]{4,}/gi, '[redacted key]')
       .replace(
         /\b(org|proj)-[A-Za-z0-9_\-]{4,}/gi,
         (_, kind: string) => `[redacted ${kind.toLowerCase()}]`,
       )
-      .replace(/\b(Bearer)\s+[A-Za-z0-9_\-.=]{8,}/gi, '$1 [redacted]')
+      .replace(/\b(Bearer)\s+[A-Za-z0-9_\-.=+/]{8,}/gi, '$1 [redacted]')
       // A quoted Basic header, or any base64 run that decodes to a key.
       .replace(/[A-Za-z0-9+/]{24,}={0,2}/g, (run) =>
         /\b(sk|rk|pk)-/i.test(Buffer.from(run, 'base64').toString('latin1')) ? '[redacted]' : run,
       )
   );
+}
+
+/** `text` without `key`: encoded (URL, percent, hex, base64 at any offset) or in pieces. */
+function withoutKey(text: string, key: string): string {
+  const bytes = Buffer.from(key, 'utf8');
+  const encoded = [
+    encodeURIComponent(key),
+    [...bytes].map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''),
+    bytes.toString('hex'),
+  ];
+  // Base64 of the key after 0, 1 or 2 other bytes: the characters that
+  // depend on the key's bytes alone, in both alphabets.
+  for (let offset = 0; offset < 3; offset++) {
+    const b64 = Buffer.concat([Buffer.alloc(offset), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
+    const core = b64.slice(offset === 0 ? 0 : 4, -4);
+    if (core.length >= MIN_FRAGMENT)
+      encoded.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  let result = text;
+  for (const form of encoded) {
+    result = result.replace(new RegExp(escapeRegExp(form), 'gi'), '[redacted key]');
+  }
+  return withoutFragments(result, key);
+}
+
+/** Replaces every run of at least MIN_FRAGMENT characters of `key` (any case). */
+function withoutFragments(text: string, key: string): string {
+  const haystack = text.toLowerCase();
+  const needle = key.toLowerCase();
+  let out = '';
+  let i = 0;
+  while (i < haystack.length) {
+    let longest = 0;
+    for (let j = 0; j < needle.length && longest < needle.length - j + 1; j++) {
+      let length = 0;
+      while (
+        i + length < haystack.length &&
+        j + length < needle.length &&
+        haystack[i + length] === needle[j + length]
+      ) {
+        length++;
+      }
+      longest = Math.max(longest, length);
+    }
+    if (longest >= MIN_FRAGMENT) {
+      out += '[redacted key]';
+      i += longest;
+    } else {
+      out += text[i];
+      i++;
+    }
+  }
+  return out;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
