@@ -64,6 +64,15 @@ describe('upstream error messages', () => {
     );
   });
 
+  it('lose organisation and project ids, not words that start like them', () => {
+    expect(
+      redactUpstreamMessage('billing for proj_AbC123dEf456gHi789 under org-XyZ12345678 is paused'),
+    ).toBe('billing for [redacted proj] under [redacted org] is paused');
+    expect(redactUpstreamMessage('Our org-wide policy and proj-level quota forbid this')).toBe(
+      'Our org-wide policy and proj-level quota forbid this',
+    );
+  });
+
   it('lose a key with + / = in it whole, not only its first part', () => {
     expect(redactUpstreamMessage('Invalid key sk-proj-Ab1+Cd2/Ef3=Gh4_xyz done')).toBe(
       'Invalid key [redacted key] done',

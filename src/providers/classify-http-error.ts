@@ -96,8 +96,9 @@ export function redactUpstreamMessage(message: string): string {
     text
       // Whatever the case: some proxies upper-case what they quote.
       .replace(/\b(sk|rk|pk)-[A-Za-z0-9_*\-+/=]{4,}/gi, '[redacted key]')
+      // Ids are long and random (org-…, proj_…); 'org-wide' is a word.
       .replace(
-        /\b(org|proj)-[A-Za-z0-9_\-]{4,}/gi,
+        /\b(org|proj)[-_][A-Za-z0-9_\-]{8,}/gi,
         (_, kind: string) => `[redacted ${kind.toLowerCase()}]`,
       )
       .replace(/\b(Bearer)\s+[A-Za-z0-9_\-.=+/]{8,}/gi, '$1 [redacted]')
