@@ -22,14 +22,20 @@ export class Deadline {
   readonly #clock: Clock;
   readonly #timeout = new AbortController();
   readonly #timer = new AbortController();
+  readonly #unlinkParent: () => void = () => {};
 
   constructor(options: DeadlineOptions) {
     const { budgetMs, parentSignal } = options;
     this.#clock = options.clock ?? systemClock;
     this.expiresAtMs = this.#clock.now() + budgetMs;
-    this.signal = parentSignal
-      ? AbortSignal.any([parentSignal, this.#timeout.signal])
-      : this.#timeout.signal;
+    // One signal for both: the parent's abort is passed on with its reason.
+    this.signal = this.#timeout.signal;
+    if (parentSignal?.aborted) this.#timeout.abort(parentSignal.reason);
+    else if (parentSignal) {
+      const onParentAbort = () => this.#timeout.abort(parentSignal.reason);
+      parentSignal.addEventListener('abort', onParentAbort, { once: true });
+      this.#unlinkParent = () => parentSignal.removeEventListener('abort', onParentAbort);
+    }
 
     if (budgetMs <= 0) {
       this.#expire();
@@ -51,9 +57,10 @@ export class Deadline {
     return this.#clock.now() >= this.expiresAtMs;
   }
 
-  /** Stops the timer. `signal` stays as it is, aborted or not. */
+  /** Stops the timer and lets go of the parent. `signal` stays as it is, aborted or not. */
   dispose(): void {
     this.#timer.abort();
+    this.#unlinkParent();
   }
 
   #expire(): void {
