@@ -17,6 +17,7 @@ import {
   SectionError,
   type RawFeatureSections,
 } from './feature-sections.js';
+import { checkTierOrder, defaultTaskTypes } from './tier-ladder.js';
 
 export { ConfigError };
 
@@ -317,41 +318,6 @@ function normaliseTier(options: {
     });
   });
   return result;
-}
-
-/**
- * Without `task_types`: classification → cheap, extraction → mid and
- * reasoning → heavy, each only where the configuration has that tier.
- */
-function defaultTaskTypes(tiers: Record<string, DeploymentConfig[]>): Record<string, string> {
-  const defaults: Record<string, string> = {
-    classification: 'cheap',
-    extraction: 'mid',
-    reasoning: 'heavy',
-  };
-  return Object.fromEntries(
-    Object.entries(defaults).filter(([, tier]) => Object.hasOwn(tiers, tier)),
-  );
-}
-
-function checkTierOrder(
-  order: string[],
-  tiers: Record<string, RawDeployment[]>,
-  fallbackTier: string | undefined,
-): void {
-  order.forEach((tier, index) => {
-    if (!Object.hasOwn(tiers, tier)) {
-      throw new ConfigError(`tier_order[${index}]`, `unknown tier "${tier}"`);
-    }
-    // Escalation walks this list upwards: a second entry would lead back down.
-    if (order.indexOf(tier) !== index) {
-      throw new ConfigError(`tier_order[${index}]`, `lists tier "${tier}" a second time`);
-    }
-  });
-  for (const tier of Object.keys(tiers)) {
-    if (tier === fallbackTier) continue;
-    if (!order.includes(tier)) throw new ConfigError('tier_order', `does not list tier "${tier}"`);
-  }
 }
 
 const FREE: ModelPrice = {
