@@ -1,6 +1,6 @@
 import type { DeploymentConfig, GatewayConfig } from '../config/config-types.js';
 import { estimateTokens } from '../cost/estimate-tokens.js';
-import { costOfUsage, roundUsd } from '../cost/price-table.js';
+import { costOfUsage, roundUsd, worstCaseCostUsd } from '../cost/price-table.js';
 import type { Completion, CompletionRequest, Usage } from '../providers/types.js';
 import type { Walk } from './walk.js';
 
@@ -69,4 +69,18 @@ export function priceCompletion(
     reasoningTokens: 0,
   };
   return { costUsd: roundUsd(costOfUsage(estimate, price) + fixedUsd), costEstimated: true };
+}
+
+/** The most an attempt on `deployment` can cost: every output token used, plus its fixed fee. */
+export function worstAttemptCostUsd(
+  config: GatewayConfig,
+  options: { deployment: DeploymentConfig; estimatedTokens: number; maxTokens: number },
+): number {
+  const { deployment } = options;
+  const worst = worstCaseCostUsd({
+    estimatedInputTokens: options.estimatedTokens,
+    maxOutputTokens: options.maxTokens,
+    price: config.prices.models[deployment.model]!,
+  });
+  return roundUsd(worst + deployment.costPerRequestUsd);
 }

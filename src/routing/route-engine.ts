@@ -1,11 +1,11 @@
 import type { DeploymentConfig, GatewayConfig } from '../config/config-types.js';
 import type { ValidationIssue } from '../contracts/compile-schema.js';
 import { estimateMessageTokens } from '../cost/estimate-tokens.js';
-import { roundUsd, worstCaseCostUsd } from '../cost/price-table.js';
+import { roundUsd } from '../cost/price-table.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Completion, Failure, ProviderClient } from '../providers/types.js';
 import { fullJitterDelayMs } from '../resilience/backoff.js';
-import { attemptRequest, priceCompletion } from './attempt-request.js';
+import { attemptRequest, priceCompletion, worstAttemptCostUsd } from './attempt-request.js';
 import { linkedTimeout } from '../resilience/linked-timeout.js';
 import { parseRetryHintMs } from '../resilience/retry-hint.js';
 import type { Clock } from '../util/clock.js';
@@ -142,14 +142,11 @@ export class RouteEngine {
    * otherwise the attempt is not made and the deployment is passed over.
    */
   #withinCap(walk: Walk, deployment: DeploymentConfig): boolean {
-    const price = this.#config.prices.models[deployment.model]!;
-    const worstUsd = roundUsd(
-      worstCaseCostUsd({
-        estimatedInputTokens: walk.estimatedTokens,
-        maxOutputTokens: walk.job.maxTokens,
-        price,
-      }) + deployment.costPerRequestUsd,
-    );
+    const worstUsd = worstAttemptCostUsd(this.#config, {
+      deployment,
+      estimatedTokens: walk.estimatedTokens,
+      maxTokens: walk.job.maxTokens,
+    });
     if (walk.spentUsd + worstUsd <= walk.job.maxCostUsd) return true;
     walk.costCapHit = true;
     walk.excluded.add(deployment.id);
