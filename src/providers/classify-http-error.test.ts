@@ -78,4 +78,10 @@ describe('upstream error messages', () => {
       'Invalid key [redacted key] done',
     );
   });
+
+  it('keep the first 2,000 characters of a very long message', () => {
+    const redacted = redactUpstreamMessage(`${'overloaded '.repeat(50_000)}sk-LATEKEY123456`);
+    expect(redacted).toHaveLength(2001);
+    expect(redacted.endsWith('…')).toBe(true);
+  });
 });

@@ -79,6 +79,9 @@ export function registerProviderKey(key: string | undefined): void {
   if (key !== undefined && key.length >= MIN_FRAGMENT) providerKeys.add(key);
 }
 
+/** How much of an upstream's error message is kept. */
+const MAX_MESSAGE_CHARS = 2000;
+
 /** A run this long of a configured key's characters counts as the key. */
 const MIN_FRAGMENT = 8;
 
@@ -90,7 +93,9 @@ const MIN_FRAGMENT = 8;
  * ids (429s name them) and bearer tokens.
  */
 export function redactUpstreamMessage(message: string): string {
-  let text = message;
+  // The fragment search is quadratic: an upstream's essay is cut first.
+  let text =
+    message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message;
   for (const key of providerKeys) text = withoutKey(text, key);
   return (
     text
