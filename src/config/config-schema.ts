@@ -127,7 +127,8 @@ export const CONFIG_SCHEMA = {
         max_delay_ms: { type: 'integer', minimum: 0 },
       },
     },
-    deadline_ms: { type: 'integer', minimum: 1 },
+    // Node's timers hold at most 2^31 - 1 ms (24.8 days); a longer one fires at once.
+    deadline_ms: { type: 'integer', minimum: 1, maximum: 2_147_483_647 },
     max_output_tokens: { type: 'integer', minimum: 1 },
     cost: {
       type: 'object',

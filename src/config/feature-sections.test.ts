@@ -97,6 +97,17 @@ describe('feature sections of the configuration', () => {
       'providers.openai.forward_headers[1]: "X-Api-Key" carries the client\'s credentials and is never passed upstream',
     );
     expect(errorFor('authorization')).toMatch(/^providers\.openai\.forward_headers\[0\]: /);
+    expect(errorFor('host')).toBe(
+      'providers.openai.forward_headers[0]: "host" belongs to the client\'s own connection or body',
+    );
+    expect(errorFor('"x-api-key "')).toBe(
+      'providers.openai.forward_headers[0]: "x-api-key " is not an HTTP header name',
+    );
+  });
+
+  it('refuses a deadline longer than a Node timer can wait', () => {
+    expect(errorOf('deadline_ms: 2147483648')).toMatch(/^deadline_ms: /);
+    expect(parse('deadline_ms: 2147483647').deadlineMs).toBe(2147483647);
   });
 
   it('refuses a tier listed twice in tier_order, which would escalate downwards', () => {

@@ -113,13 +113,36 @@ function isFile(path: string): boolean {
  */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'cookie']);
 
+/** Headers that describe the client's own connection or body, not the request's meaning. */
+const CONNECTION_HEADERS = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'content-encoding',
+  'content-type',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+]);
+
 function checkForwardHeaders(name: string, headers: readonly string[]): void {
   headers.forEach((header, index) => {
-    if (CREDENTIAL_HEADERS.has(header.toLowerCase())) {
+    const field = `providers.${name}.forward_headers[${index}]`;
+    const lower = header.toLowerCase();
+    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(lower)) {
+      throw new ConfigError(field, `"${header}" is not an HTTP header name`);
+    }
+    if (CREDENTIAL_HEADERS.has(lower)) {
       throw new ConfigError(
-        `providers.${name}.forward_headers[${index}]`,
+        field,
         `"${header}" carries the client's credentials and is never passed upstream`,
       );
+    }
+    if (CONNECTION_HEADERS.has(lower)) {
+      throw new ConfigError(field, `"${header}" belongs to the client's own connection or body`);
     }
   });
 }
