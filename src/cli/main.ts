@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { startGateway } from '../app/start-gateway.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logging/logger.js';
-import { limitHeapGrowth } from '../util/heap-growth.js';
+import { applyServeV8Flags } from '../util/serve-v8-flags.js';
 
 // The other commands are imported when run, so `serve` does not hold the
 // simulator's tokenizer tables, the evaluator or the report readers in memory.
@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function serve(args: string[]): Promise<number> {
-  limitHeapGrowth();
+  applyServeV8Flags();
   const values = readOptions(args, {
     config: { type: 'string' },
     port: { type: 'string' },

@@ -4,18 +4,46 @@ import { setFlagsFromString } from 'node:v8';
 export const SERVE_HEAP_GROWING_PERCENT = 30;
 
 /**
- * Keeps a long-running gateway's heap close to what it uses. Under load V8
- * lets the old generation grow up to four times what survived the last full
- * collection before it collects again; for a gateway whose live heap is
- * small (~25 MB) and whose garbage is all per request, that is resident
- * memory held for nothing (peak RSS 216 MB in `npm run bench`, 160 MB with
- * this). It is V8's `--heap-growing-percent`, which V8 reads whenever it sets
- * the next limit, so it takes effect when set at start; a value given on the
- * command line (`node --heap-growing-percent=N`) is left as it is. It caps
- * nothing: the heap may still grow as far as the work needs.
+ * V8 settings `switchyard serve` makes at start, before it loads providers.
+ * Both are read by V8 whenever it needs them (the next heap limit, the next
+ * WebAssembly compilation), so they take effect when set at run time. A
+ * setting the operator gave (`node --heap-growing-percent=80 ...`, or the
+ * same in NODE_OPTIONS) is left as it is. Neither caps anything.
+ *
+ * - `--heap-growing-percent`: under load V8 lets the old generation grow up
+ *   to four times what survived the last full collection before it collects
+ *   again. The gateway's live heap is small (~20 MB) and its garbage is all
+ *   per request, so that is resident memory held for nothing.
+ * - `--liftoff-only`: undici parses HTTP with llhttp compiled to WebAssembly.
+ *   When load starts, V8 recompiles its hot functions with its optimising
+ *   compiler, and llhttp's parser is one very large function: that burst
+ *   took 25 MB of resident memory for about a second, which was the
+ *   process's peak. The baseline compiler's code parses a response a few
+ *   microseconds slower, against the ~0.4 ms the gateway adds per request.
  */
-export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv): boolean {
-  if (execArgv.some((arg) => /^--heap[-_]growing[-_]percent/.test(arg))) return false;
-  setFlagsFromString(`--heap-growing-percent=${SERVE_HEAP_GROWING_PERCENT}`);
-  return true;
+export const SERVE_V8_FLAGS: readonly { pattern: RegExp; flag: string }[] = [
+  {
+    pattern: /^--heap[-_]growing[-_]percent\b/,
+    flag: `--heap-growing-percent=${SERVE_HEAP_GROWING_PERCENT}`,
+  },
+  { pattern: /^--(no-?)?liftoff[-_]only\b/, flag: '--liftoff-only' },
+];
+
+/** Sets each of SERVE_V8_FLAGS the operator did not set; returns those it set. */
+export function applyServeV8Flags(
+  options: { execArgv?: readonly string[]; nodeOptions?: string | undefined } = {},
+): string[] {
+  const given = [
+    ...(options.execArgv ?? process.execArgv),
+    ...(('nodeOptions' in options ? options.nodeOptions : process.env.NODE_OPTIONS) ?? '')
+      .split(/\s+/)
+      .filter(Boolean),
+  ];
+  const applied: string[] = [];
+  for (const { pattern, flag } of SERVE_V8_FLAGS) {
+    if (given.some((arg) => pattern.test(arg))) continue;
+    setFlagsFromString(flag);
+    applied.push(flag);
+  }
+  return applied;
 }
