@@ -7,8 +7,10 @@ export const SERVE_HEAP_GROWING_PERCENT = 30;
  * V8 settings `switchyard serve` makes at start, before it loads providers.
  * Both are read by V8 whenever it needs them (the next heap limit, the next
  * WebAssembly compilation), so they take effect when set at run time. A
- * setting the operator gave (`node --heap-growing-percent=80 ...`, or the
- * same in NODE_OPTIONS) is left as it is. Neither caps anything.
+ * setting the operator gave on the command line (`node
+ * --heap-growing-percent=80 dist/cli/main.js serve`, `node --no-liftoff-only
+ * ...`) is left as it is; Node refuses both in NODE_OPTIONS. Neither caps
+ * anything.
  *
  * - `--heap-growing-percent`: under load V8 lets the old generation grow up
  *   to four times what survived the last full collection before it collects
@@ -29,19 +31,11 @@ export const SERVE_V8_FLAGS: readonly { pattern: RegExp; flag: string }[] = [
   { pattern: /^--(no-?)?liftoff[-_]only\b/, flag: '--liftoff-only' },
 ];
 
-/** Sets each of SERVE_V8_FLAGS the operator did not set; returns those it set. */
-export function applyServeV8Flags(
-  options: { execArgv?: readonly string[]; nodeOptions?: string | undefined } = {},
-): string[] {
-  const given = [
-    ...(options.execArgv ?? process.execArgv),
-    ...(('nodeOptions' in options ? options.nodeOptions : process.env.NODE_OPTIONS) ?? '')
-      .split(/\s+/)
-      .filter(Boolean),
-  ];
+/** Sets each of SERVE_V8_FLAGS the command line did not set; returns those it set. */
+export function applyServeV8Flags(execArgv: readonly string[] = process.execArgv): string[] {
   const applied: string[] = [];
   for (const { pattern, flag } of SERVE_V8_FLAGS) {
-    if (given.some((arg) => pattern.test(arg))) continue;
+    if (execArgv.some((arg) => pattern.test(arg))) continue;
     setFlagsFromString(flag);
     applied.push(flag);
   }
