@@ -8,7 +8,10 @@ export type ErrorType =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'method_not_allowed'
+  | 'conflict'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'schema_violation'
   | 'refusal'
   | 'cost_cap_exceeded'
@@ -25,7 +28,10 @@ const STATUS: Record<ErrorType, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   schema_violation: 422,
   refusal: 422,
   cost_cap_exceeded: 402,

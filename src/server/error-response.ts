@@ -17,6 +17,10 @@ export function toErrorResponse(
   const headers: Record<string, string> = {};
   if (known.retryAfterSeconds !== undefined)
     headers['retry-after'] = String(known.retryAfterSeconds);
+  // RFC 9110: a 405 names the methods the path does take.
+  const allowed = known.details.allowed_methods;
+  if (known.type === 'method_not_allowed' && Array.isArray(allowed))
+    headers.allow = allowed.join(', ');
   return {
     status: known.status,
     // `code` mirrors `type` so OpenAI SDKs, which read `error.code`, see it too.

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { Writable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { createLogger } from '../logging/logger.js';
 import { simConfigYaml, startHarness, type Harness } from '../test-support/gateway-harness.js';
 
@@ -130,8 +131,47 @@ describe('bad input on /v1/route', () => {
     });
   });
 
-  it('answers an unknown path with 404', async () => {
-    await expectError(await h.post('/v1/nothing', {}), { status: 404, type: 'not_found' });
+  it('answers an unknown path with 404, naming the path but not its query', async () => {
+    const body = await expectError(await h.post('/v1/nothing?api_key=sk-secret-value', {}), {
+      status: 404,
+      type: 'not_found',
+      field: 'path',
+    });
+    expect(body.error.message).toBe('path: /v1/nothing is not an endpoint of this gateway');
+  });
+
+  it('answers a known path asked with another method with 405 and allow', async () => {
+    const chat = await fetch(`${h.gateway.url}/v1/chat/completions`);
+    expect(chat.headers.get('allow')).toBe('POST');
+    const body = await expectError(chat, {
+      status: 405,
+      type: 'method_not_allowed',
+      field: 'method',
+    });
+    expect(body.error.message).toBe('method: GET is not served on /v1/chat/completions; use POST');
+
+    const model = await fetch(`${h.gateway.url}/v1/models/cheap`, { method: 'DELETE' });
+    expect(model.status).toBe(405);
+    expect(model.headers.get('allow')).toBe('GET');
+    const health = await h.post('/healthz', {});
+    expect(health.status).toBe(405);
+    expect(health.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('answers a compressed body with 415 naming content-encoding', async () => {
+    const response = await fetch(`${h.gateway.url}/v1/route`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(JSON.stringify(valid)),
+    });
+    await expectError(response, {
+      status: 415,
+      type: 'unsupported_media_type',
+      field: 'content-encoding',
+    });
+    // `identity` is no encoding at all.
+    const plain = await h.post('/v1/route', valid, { 'content-encoding': 'identity' });
+    expect(plain.status).toBe(200);
   });
 
   it('accepts an inline schema and validates against it', async () => {

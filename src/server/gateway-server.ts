@@ -230,7 +230,7 @@ export function createGatewayServer(options: GatewayServerOptions): Server {
       endpoint: path ?? '/',
       finished: false,
     };
-    const run = handler ?? notFound;
+    const run = handler ?? ((context) => noRoute(context, routes));
     run(context).catch((error: unknown) => {
       if (!(error instanceof GatewayError)) {
         logger.error({ request_id: context.requestId, err: error }, 'unhandled error');
@@ -274,11 +274,27 @@ const ROUTED_ENDPOINTS = new Set(['/v1/route', '/v1/chat/completions']);
 
 type ParsedJob = Omit<RouteJob, 'requestId' | 'signal' | 'forwardHeaders'>;
 
-async function notFound(context: RequestContext): Promise<void> {
-  throw new GatewayError(
-    'not_found',
-    `${context.request.method} ${context.request.url}: no such endpoint`,
-  );
+/**
+ * 405 (with `allow`) for a path served under other methods, else 404. The
+ * message names the path without its query string, which may hold a secret.
+ */
+async function noRoute(context: RequestContext, routes: Record<string, Handler>): Promise<void> {
+  const path = context.endpoint;
+  const wildcard = path.replace(/\/[^/]*$/, '/*');
+  const allowed = Object.keys(routes)
+    .map((key) => key.split(' '))
+    .filter(([, routePath]) => routePath === path || routePath === wildcard)
+    .map(([method]) => method as string);
+  if (allowed.length > 0) {
+    throw new GatewayError(
+      'method_not_allowed',
+      `method: ${context.request.method} is not served on ${path}; use ${allowed.join(' or ')}`,
+      { details: { field: 'method', allowed_methods: allowed } },
+    );
+  }
+  throw new GatewayError('not_found', `path: ${path} is not an endpoint of this gateway`, {
+    details: { field: 'path' },
+  });
 }
 
 /** Answers with the error shape, unless the answer has begun; returns its status. */

@@ -3,13 +3,24 @@ import { GatewayError, invalidRequest } from '../errors/gateway-error.js';
 
 /**
  * Reads a request body up to `limitBytes` and parses it as a JSON object.
- * Past the limit it answers 413 without buffering the rest; a body that is
- * not JSON, or JSON that is not an object, answers 400.
+ * Past the limit it answers 413 without buffering the rest; a compressed
+ * body answers 415; a body that is not JSON, or JSON that is not an object,
+ * answers 400.
  */
 export async function readJsonBody(
   request: IncomingMessage,
   options: { limitBytes: number },
 ): Promise<Record<string, unknown>> {
+  // The body is read as it comes; a compressed one would only fail as "not
+  // valid JSON", which hides the real cause.
+  const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity') {
+    throw new GatewayError(
+      'unsupported_media_type',
+      `content-encoding: "${encoding.slice(0, 40)}" is not accepted; send the JSON body uncompressed`,
+      { details: { field: 'content-encoding' } },
+    );
+  }
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > options.limitBytes)
     throw tooLarge(options.limitBytes);
