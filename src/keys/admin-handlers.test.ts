@@ -301,6 +301,20 @@ describe('reading, updating and revoking', () => {
     await expect(m.access.admit({ headers, job })).rejects.toMatchObject({ status: 401 });
     const again = await call(m, `/admin/keys/${created.id}`, { method: 'DELETE' });
     expect(again.body.revoked_at).toBe(revoked.body.revoked_at);
+
+    const patched = await call(m, `/admin/keys/${created.id}`, {
+      method: 'PATCH',
+      body: { owner: 'someone else' },
+    });
+    expect(patched.status).toBe(409);
+    expect(patched.body.error).toMatchObject({
+      type: 'conflict',
+      field: 'id',
+      revoked_at: revoked.body.revoked_at,
+      message: `id: API key "${created.id}" was revoked at ${revoked.body.revoked_at} and can no longer be changed`,
+    });
+    const shown = await call(m, `/admin/keys/${created.id}`);
+    expect(shown.body.owner).toBe(created.owner);
   });
 
   it('answers 404 naming the id for a key that does not exist or cannot', async () => {

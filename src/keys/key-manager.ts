@@ -57,7 +57,17 @@ export class KeyManager {
     return found(id, await this.#store.get(id));
   }
 
+  /** 409 for a revoked key: its budgets and tiers no longer govern anything. */
   async update(id: string, patch: ApiKeyPatch): Promise<ApiKeyRecord> {
+    const current = found(id, await this.#store.get(id));
+    if (current.revokedAtMs !== null) {
+      const at = new Date(current.revokedAtMs).toISOString();
+      throw new GatewayError(
+        'conflict',
+        `id: API key "${id}" was revoked at ${at} and can no longer be changed`,
+        { details: { field: 'id', revoked_at: at } },
+      );
+    }
     return found(id, await this.#store.update(id, patch));
   }
 
