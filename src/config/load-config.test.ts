@@ -72,6 +72,14 @@ describe('loadConfig', () => {
     expect(error.path).toBe('tiers.heavy[0].provider');
   });
 
+  it('says where YAML is broken without quoting the line, which may hold a key', () => {
+    const error = errorOf('providers:\n  openai:\n    api_key: sk-live-0123456789: x\n');
+    expect(error.message).toBe(
+      'not valid YAML: Nested mappings are not allowed in compact mappings at line 3, column 14',
+    );
+    expect(error.message).not.toContain('sk-live');
+  });
+
   it('names an unknown setting', () => {
     expect(errorOf(`${MINIMAL}\ncost:\n  cap: 1\n`).path).toBe('cost.cap');
   });

@@ -94,8 +94,14 @@ export function parseConfig(text: string, options: ParseConfigOptions): LoadedCo
   try {
     raw = parseYaml(text);
   } catch (error) {
-    const where = error instanceof YAMLParseError ? ` at line ${error.linePos?.[0]?.line}` : '';
-    throw new ConfigError('', `not valid YAML${where}: ${(error as Error).message}`);
+    // The parser's message ends with the offending line quoted, which may be
+    // an inline `api_key`; its first line already says where.
+    const [first = ''] = (error as Error).message.split('\n');
+    const where =
+      error instanceof YAMLParseError && !/ at line \d/.test(first)
+        ? ` (line ${error.linePos?.[0]?.line})`
+        : '';
+    throw new ConfigError('', `not valid YAML: ${first.replace(/:$/, '')}${where}`);
   }
   const expanded = expandEnv(raw, options.env);
   checkShape(expanded);
