@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  classifyHttpError,
   parseErrorBody,
   redactUpstreamMessage,
   registerProviderKey,
@@ -83,5 +84,58 @@ describe('upstream error messages', () => {
     const redacted = redactUpstreamMessage(`${'overloaded '.repeat(50_000)}sk-LATEKEY123456`);
     expect(redacted).toHaveLength(2001);
     expect(redacted.endsWith('…')).toBe(true);
+  });
+});
+
+describe('upstream error bodies', () => {
+  const answer = (status: number, body: unknown, contentType = 'application/json') => {
+    const raw = {
+      status,
+      latencyMs: 1,
+      headers: { 'content-type': contentType },
+      text: typeof body === 'string' ? body : JSON.stringify(body),
+    };
+    return classifyHttpError(raw, parseErrorBody(raw));
+  };
+
+  it('read the shapes of OpenAI, vLLM, Ollama and FastAPI servers', () => {
+    const vllm = {
+      object: 'error',
+      message: "This model's maximum context length is 4096 tokens.",
+      type: 'BadRequestError',
+      param: null,
+      code: 400,
+    };
+    expect(answer(400, vllm)).toMatchObject({
+      reason: 'context_length',
+      retryable: false,
+      message: "This model's maximum context length is 4096 tokens.",
+    });
+    expect(answer(404, { error: "model 'llama3' not found" })).toMatchObject({
+      reason: 'not_found',
+      retryable: false,
+      message: "model 'llama3' not found",
+    });
+    expect(answer(401, { detail: 'Invalid bearer token' })).toMatchObject({
+      reason: 'auth',
+      message: 'Invalid bearer token',
+    });
+    expect(
+      answer(429, { error: { message: 'Rate limit reached', type: 'requests', code: 'rate' } }),
+    ).toMatchObject({ reason: 'rate_limited', retryable: true, message: 'Rate limit reached' });
+  });
+
+  it('classify JSON without a message by its status, and only a non-JSON body as bad', () => {
+    expect(answer(400, { detail: [{ loc: ['body'], msg: 'field required' }] })).toMatchObject({
+      reason: 'invalid_request',
+      retryable: false,
+      message: 'upstream answered 400 with no error message',
+    });
+    expect(answer(400, '<html>Bad gateway</html>', 'text/html')).toMatchObject({
+      reason: 'bad_response',
+      retryable: true,
+      message: 'upstream answered 400 with a body that is not JSON',
+    });
+    expect(answer(400, 'plain words', 'text/plain')).toMatchObject({ reason: 'bad_response' });
   });
 });

@@ -15,7 +15,7 @@ export interface ErrorBody {
  */
 export function classifyHttpError(response: RawResponse, body: ErrorBody | undefined): Failure {
   const { status } = response;
-  const message = body?.message ?? `upstream answered ${status} with a non-JSON body`;
+  const message = body?.message ?? `upstream answered ${status} with a body that is not JSON`;
   const fail = (reason: FailureReason, retryable: boolean, extra?: Partial<Failure>): Failure => ({
     kind: 'failure',
     reason,
@@ -47,7 +47,15 @@ function isContextLengthError(body: ErrorBody): boolean {
   return /context length|context window|prompt is too long|maximum context/i.test(body.message);
 }
 
-/** Reads `{ error: { message, type, code } }` (both providers use this nesting). */
+/**
+ * Reads the error a JSON answer carries. OpenAI, Anthropic and llama.cpp
+ * nest it (`{ error: { message, type, code } }`); vLLM puts `message`,
+ * `type` and a numeric `code` at the top; Ollama's own API sends
+ * `{ error: "text" }` and FastAPI servers `{ detail: "text" }`. A JSON answer
+ * in none of these shapes is still the server's answer, classified by its
+ * status. Only a body that is not JSON at all (an HTML page from a proxy,
+ * text, nothing) gives undefined, which is treated as transient.
+ */
 export function parseErrorBody(response: RawResponse): ErrorBody | undefined {
   const type = response.headers['content-type'] ?? '';
   if (type.includes('text/html') || /^\s*</.test(response.text)) return undefined;
@@ -57,13 +65,17 @@ export function parseErrorBody(response: RawResponse): ErrorBody | undefined {
   } catch {
     return undefined;
   }
-  const error = (parsed as { error?: unknown } | null)?.error;
-  if (!error || typeof error !== 'object') return undefined;
-  const e = error as Record<string, unknown>;
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+  const top = parsed as Record<string, unknown>;
+  const nested =
+    top.error && typeof top.error === 'object' ? (top.error as Record<string, unknown>) : top;
+  const text =
+    [nested.message, top.error, top.detail].find((value) => typeof value === 'string') ??
+    `upstream answered ${response.status} with no error message`;
   return {
-    message: typeof e.message === 'string' ? redactUpstreamMessage(e.message) : 'upstream error',
-    ...(typeof e.type === 'string' ? { type: e.type } : {}),
-    ...(typeof e.code === 'string' ? { code: e.code } : {}),
+    message: redactUpstreamMessage(text as string),
+    ...(typeof nested.type === 'string' ? { type: nested.type } : {}),
+    ...(typeof nested.code === 'string' ? { code: nested.code } : {}),
   };
 }
 
