@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { silentLogger } from '../logging/logger.js';
+import { logLines } from '../test-support/log-lines.js';
 import { openTestRedis, TEST_REDIS_URL, type TestRedis } from '../state/test-redis.js';
 import type { CachedResponse } from './cached-response.js';
 import { RedisResponseCache } from './redis-response-cache.js';
@@ -84,5 +85,27 @@ describe('RedisResponseCache', () => {
 
     await expect(cache.set('k', ANSWER)).resolves.toBeUndefined();
     await expect(cache.get('k')).resolves.toBeUndefined();
+  });
+
+  it('logs an outage once, however many requests meet it, and its end', async () => {
+    const { lines, logger } = logLines();
+    const client = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
+    client.disconnect();
+    const cache = new RedisResponseCache({ redis: client, keyPrefix: `${redis.prefix}o:`, logger });
+    for (let i = 0; i < 5; i++) {
+      await cache.get('k');
+      await cache.set('k', ANSWER);
+    }
+    await client.connect();
+    try {
+      await cache.set('k', ANSWER);
+      await cache.get('k');
+      expect(lines.map((line) => line.msg)).toEqual([
+        'response cache read failed; treated as a miss (logged once until Redis answers again)',
+        'response cache is reachable again',
+      ]);
+    } finally {
+      client.disconnect();
+    }
   });
 });

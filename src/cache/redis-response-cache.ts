@@ -17,14 +17,16 @@ export interface RedisResponseCacheOptions {
  * written with `SET key value PX ttl`, so Redis itself drops expired entries.
  * Size is bounded only by Redis's own `maxmemory` policy.
  *
- * A Redis error is logged and treated as a miss (or a skipped write): the
- * request goes to a model instead of failing.
+ * A Redis error is treated as a miss (or a skipped write): the request goes
+ * to a model instead of failing. It is logged once per outage, not once per
+ * request while Redis is down, and the first success after it says so.
  */
 export class RedisResponseCache implements ResponseCache {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly #defaultTtlMs: number;
   readonly #logger: Logger;
+  #failing = false;
 
   constructor(options: RedisResponseCacheOptions) {
     this.#redis = options.redis;
@@ -38,9 +40,10 @@ export class RedisResponseCache implements ResponseCache {
     try {
       text = await this.#redis.get(this.#prefix + key);
     } catch (error) {
-      this.#logger.warn({ err: error }, 'response cache read failed; treated as a miss');
+      this.#onFailed(error, 'response cache read failed; treated as a miss');
       return undefined;
     }
+    this.#onOk();
     if (text === null) return undefined;
 
     const value = parseJson(text);
@@ -57,8 +60,22 @@ export class RedisResponseCache implements ResponseCache {
     try {
       await this.#redis.set(this.#prefix + key, JSON.stringify(value), 'PX', wholeMs);
     } catch (error) {
-      this.#logger.warn({ err: error }, 'response cache write failed; the answer is not cached');
+      this.#onFailed(error, 'response cache write failed; the answer is not cached');
+      return;
     }
+    this.#onOk();
+  }
+
+  #onFailed(error: unknown, message: string): void {
+    if (this.#failing) return;
+    this.#failing = true;
+    this.#logger.warn({ err: error }, `${message} (logged once until Redis answers again)`);
+  }
+
+  #onOk(): void {
+    if (!this.#failing) return;
+    this.#failing = false;
+    this.#logger.info('response cache is reachable again');
   }
 }
 

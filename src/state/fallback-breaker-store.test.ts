@@ -1,8 +1,7 @@
-import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../logging/logger.js';
 import { RedisBreakerStore } from '../resilience/redis-breaker-store.js';
+import { logLines } from '../test-support/log-lines.js';
 import { startTcpProxy, type TcpProxy } from '../test-support/tcp-proxy.js';
 import { FallbackBreakerStore } from './fallback-breaker-store.js';
 import { openTestRedis, TEST_REDIS_URL, type TestRedis } from './test-redis.js';
@@ -33,17 +32,6 @@ afterAll(async () => {
   await proxy.stop();
   await redis.cleanup();
 });
-
-function logLines() {
-  const lines: { msg: string }[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString()) as { msg: string });
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ level: 'info', destination }) };
-}
 
 /** Waits, 5 s at most, for the client to have reconnected. */
 async function untilReady(client: Redis): Promise<void> {
