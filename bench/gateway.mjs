@@ -5,7 +5,7 @@
  * on this machine. Runs are bounded, interleaved (the target order rotates
  * every round) and repeated; medians are reported in BENCHMARKS.md.
  *
- *   node bench/gateway.mjs [--rounds 3] [--duration 8] [--rate 500]
+ *   node bench/gateway.mjs [--rounds 5] [--duration 8] [--rate 500]
  *     [--connections 50] [--out BENCHMARKS.md] [--profile] [--no-portkey]
  *     [--scenarios passthrough-paced,structured-saturation,...]
  */
@@ -75,7 +75,7 @@ const say = (line) => process.stdout.write(`${line}\n`);
 function readOptions() {
   const { values } = parseArgs({
     options: {
-      rounds: { type: 'string', default: '3' },
+      rounds: { type: 'string', default: '5' },
       duration: { type: 'string', default: '8' },
       rate: { type: 'string', default: '500' },
       connections: { type: 'string', default: '50' },
