@@ -32,32 +32,19 @@ let ajv: Ajv2020 | undefined;
 /** Inline contracts compiled and not yet released. */
 let liveInlineContracts = 0;
 
-function newAjv(options: { addUsedSchema: boolean }): Ajv2020 {
+function newAjv(): Ajv2020 {
   // JSON Schema 2020-12 with formats in full mode: `date-time` must carry a
   // timezone, as RFC 3339 says, so naive timestamps from a model fail.
-  const instance = new Ajv2020({
-    allErrors: true,
-    strict: false,
-    validateFormats: true,
-    ...options,
-  });
+  const instance = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
   addFormats.default(instance, { mode: 'full' });
   return instance;
 }
 
 function getAjv(): Ajv2020 {
-  ajv ??= newAjv({ addUsedSchema: true });
+  ajv ??= newAjv();
   return ajv;
 }
 
-/**
- * Callers' inline schemas get their own Ajv instance, apart from the
- * operator's named contracts, with `addUsedSchema: false`: a root `$id` is not
- * registered, so two callers' different schemas with the same `$id` do not
- * conflict, while `#/...` and absolute self-references still resolve within
- * each schema. (Rewriting the `$id` would break absolute self-references; an
- * Ajv instance per schema would compile the meta-schema every time.)
- */
 /** Compiles a schema once; throws with Ajv's message when it is not valid. */
 export function compileSchema(name: string, schema: JsonSchema): CompiledContract {
   return toContract(name, schema, getAjv().compile(schema));
@@ -69,11 +56,13 @@ export function compileSchema(name: string, schema: JsonSchema): CompiledContrac
  * Ajv keeps what compiling adds to an instance's code scope for as long as
  * the instance lives, even after `removeSchema`: in one shared instance,
  * 6,000 distinct 10 KB schemas held ~270 MB, memory any caller could grow.
- * It also keeps one caller's `$id`s from ever meeting another's. The cost is
- * about 0.5 ms on an inline-cache miss, next to the compilation itself.
+ * It also keeps one caller's `$id`s from ever meeting another's, so the
+ * schema can be registered in its instance as usual, which a recursive
+ * schema (`"$ref": "#"`, a tree) needs. The cost is about 0.5 ms on an
+ * inline-cache miss, next to the compilation itself.
  */
 export function compileInlineSchema(name: string, schema: JsonSchema): InlineContract {
-  const compiled = newAjv({ addUsedSchema: false }).compile(schema);
+  const compiled = newAjv().compile(schema);
   liveInlineContracts++;
   let released = false;
   return Object.assign({}, toContract(name, schema, compiled), {

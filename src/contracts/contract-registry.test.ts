@@ -113,6 +113,33 @@ describe('ContractRegistry.inline and Ajv memory', () => {
   });
 });
 
+describe('ContractRegistry.inline and recursion', () => {
+  it('takes a recursive schema that refers to its root', () => {
+    const tree = {
+      type: 'object',
+      properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#' } } },
+      required: ['name'],
+    };
+    const contract = new ContractRegistry().inline(tree, 'schema');
+    expect(contract.validate({ name: 'a', children: [{ name: 'b', children: [] }] })).toEqual([]);
+    expect(contract.validate({ name: 'a', children: [{ children: [] }] })).toEqual([
+      { path: '/children/0/name', message: "must have required property 'name'" },
+    ]);
+  });
+
+  it('refuses $refs that only lead to each other, naming the field', () => {
+    const loop = {
+      $defs: { a: { $ref: '#/$defs/b' }, b: { $ref: '#/$defs/a' } },
+      $ref: '#/$defs/a',
+    };
+    const failure = rejection(() => new ContractRegistry().inline(loop, 'schema'));
+    expect(failure.status).toBe(400);
+    expect(failure.message).toBe(
+      'schema: is not a valid JSON Schema: its $refs refer to each other in a loop that never reaches a value',
+    );
+  });
+});
+
 describe('ContractRegistry.inline and $id', () => {
   const id = 'https://example.com/schemas/shared-id-test';
   const named = {

@@ -94,7 +94,13 @@ export class ContractRegistry {
     try {
       compiled = compileInlineSchema(`inline_${hash.slice(0, 12)}`, schema as JsonSchema);
     } catch (error) {
-      throw invalidRequest(field, `is not a valid JSON Schema: ${(error as Error).message}`);
+      // `$ref`s that lead to each other without ever reaching a value send
+      // Ajv's compiler round for ever.
+      const why =
+        error instanceof RangeError
+          ? 'its $refs refer to each other in a loop that never reaches a value'
+          : (error as Error).message;
+      throw invalidRequest(field, `is not a valid JSON Schema: ${why}`);
     }
     if (this.#inline.size >= INLINE_CACHE_SIZE) {
       // Drop the oldest entry (Map keeps insertion order) and free it in Ajv too.
