@@ -121,6 +121,15 @@ describe('feature sections of the configuration', () => {
     expect(errorOf('task_types: { x: toString }')).toBe('task_types.x: unknown tier "toString"');
   });
 
+  it('refuses task type names no request could send, showing hidden characters escaped', () => {
+    expect(errorOf(`task_types: { ${'t'.repeat(65)}: cheap }`)).toBe(
+      `task_types."${'t'.repeat(65)}": is longer than 64 characters`,
+    );
+    expect(errorOf('task_types: { "a\\u202eb": cheap }')).toBe(
+      'task_types."a\\u202eb": must not contain control or invisible formatting characters',
+    );
+  });
+
   it('reads examples/production.yaml with its variables set', () => {
     const text = readFileSync(join(ROOT, 'examples', 'production.yaml'), 'utf8');
     const { config } = parseConfig(text, {

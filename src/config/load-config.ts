@@ -11,6 +11,7 @@ import { contractsDirOf } from './contracts-dir.js';
 import type { DeploymentConfig, GatewayConfig, ProviderConfig } from './config-types.js';
 import { DEFAULT_CONFIG_YAML } from './default-config.js';
 import { expandEnv } from './expand-env.js';
+import { quoteLabel, taskTypeProblem } from './task-type-label.js';
 import { normaliseProviders, type RawProvider } from './normalise-providers.js';
 import {
   normaliseFeatureSections,
@@ -228,6 +229,9 @@ function normalise(raw: RawConfig, options: ParseConfigOptions): LoadedConfig {
     raw.task_types ?? defaultTaskTypes(allTiers),
   );
   for (const [taskType, tier] of Object.entries(taskTypes)) {
+    // A name no request could send would map nothing.
+    const problem = taskTypeProblem(taskType);
+    if (problem) throw new ConfigError(`task_types.${quoteLabel(taskType)}`, problem);
     if (!Object.hasOwn(allTiers, tier)) {
       throw new ConfigError(`task_types.${taskType}`, `unknown tier "${tier}"`);
     }

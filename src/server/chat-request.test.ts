@@ -112,13 +112,24 @@ describe('the task type of a request', () => {
     expect(route('summary_v2')).toBe('summary_v2');
   });
 
+  it('refuses one that hides what it says, naming the field', () => {
+    for (const hidden of ['admin\u202egnp', 'cheap\u200b', 'a\u2028b', '\ufeffx', 'x\u00ad']) {
+      expect(
+        refusal(() => chat(hidden)),
+        JSON.stringify(hidden),
+      ).toBe('x-task-type: must not contain control or invisible formatting characters');
+    }
+    expect(refusal(() => chat(''))).toBe('x-task-type: must not be empty');
+    expect(chat('résumé_ünïcode')).toBe('résumé_ünïcode');
+  });
+
   it('refuses a longer one, or one with control characters, naming the field', () => {
     expect(refusal(() => chat('a'.repeat(65)))).toBe('x-task-type: is longer than 64 characters');
     expect(refusal(() => route('t'.repeat(500_000)))).toBe(
       'task_type: is longer than 64 characters',
     );
     expect(refusal(() => route('line\nbreak'))).toBe(
-      'task_type: must not contain control characters',
+      'task_type: must not contain control or invisible formatting characters',
     );
   });
 });

@@ -1,5 +1,6 @@
 import type { GatewayConfig } from '../config/config-types.js';
 import type { ContractRegistry } from '../contracts/contract-registry.js';
+import { taskTypeProblem } from '../config/task-type-label.js';
 import { invalidRequest } from '../errors/gateway-error.js';
 import type { RouteJob } from '../routing/route-engine.js';
 import { tierForTask } from '../routing/route-plan.js';
@@ -110,16 +111,8 @@ export function parseMaxCost(
   return Math.min(value, configuredUsd);
 }
 
-/** The longest task type a request may name; it is a label, kept in logs and audit rows. */
-export const MAX_TASK_TYPE_CHARS = 64;
-
 /** Throws a 400 naming `field` unless `value` is a short, printable label. */
 export function checkTaskType(value: string, field: string): void {
-  if (value.length > MAX_TASK_TYPE_CHARS) {
-    throw invalidRequest(field, `is longer than ${MAX_TASK_TYPE_CHARS} characters`);
-  }
-  // C0 controls, DEL and C1 controls.
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) {
-    throw invalidRequest(field, 'must not contain control characters');
-  }
+  const problem = taskTypeProblem(value);
+  if (problem) throw invalidRequest(field, problem);
 }
