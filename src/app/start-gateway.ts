@@ -24,6 +24,7 @@ import { dashboardDataHandler } from '../dashboard/dashboard-data.js';
 import { dashboardPageHandler } from '../dashboard/dashboard-page.js';
 import { DashboardStats } from '../dashboard/dashboard-stats.js';
 import { toDemoConfig } from './demo-mode.js';
+import { drainServer } from './drain-server.js';
 
 export interface StartGatewayOptions {
   config: GatewayConfig;
@@ -175,10 +176,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     simulator,
     async close() {
       accepting = false;
-      // In-flight requests finish; idle keep-alive sockets are closed now.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await closed;
+      await drainServer(server, { graceMs: config.deadlineMs + SHUTDOWN_EXTRA_MS, logger });
       await resilience.close();
       // The audit log flushes what the last requests wrote before Redis goes.
       await closeGatewayServices(services);
@@ -188,6 +186,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     },
   };
 }
+
+/** How long past `deadline_ms` a drain waits for open connections before cutting them. */
+const SHUTDOWN_EXTRA_MS = 5_000;
 
 function formatHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
