@@ -135,10 +135,11 @@ describe.each(STORES)('BudgetLedger on %s', (_name, makeStore) => {
 
     const error = await refusal(ledger.reserve({ key: budgeted, amountUsd: 0.02 }));
     expect(error.message).toBe(
-      "the API key's monthly budget of $0.05 would be exceeded: $0.04 spent, " +
+      "authorization: the API key's monthly budget of $0.05 would be exceeded: $0.04 spent, " +
         '$0 held by requests in flight, and this request may cost up to $0.02',
     );
     expect(error.details).toEqual({
+      field: 'authorization',
       window: 'month',
       limit_usd: 0.05,
       spent_usd: 0.04,

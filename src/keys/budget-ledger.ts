@@ -164,10 +164,12 @@ function budgetExceeded(options: {
   const name = window.kind === 'day' ? 'daily' : 'monthly';
   return new GatewayError(
     'budget_exceeded',
-    `the API key's ${name} budget of $${limitUsd} would be exceeded: $${spentUsd} spent, ` +
+    `authorization: the API key's ${name} budget of $${limitUsd} would be exceeded: ` +
+      `$${spentUsd} spent, ` +
       `$${reservedUsd} held by requests in flight, and this request may cost up to $${amountUsd}`,
     {
       details: {
+        field: 'authorization',
         window: window.kind,
         limit_usd: limitUsd,
         spent_usd: spentUsd,

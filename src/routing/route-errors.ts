@@ -111,10 +111,11 @@ export function giveUpError(walk: Walk, config: GatewayConfig, nowMs: number): G
     return new GatewayError(
       'cost_cap_exceeded',
       made === 0
-        ? `no attempt fits the cost cap of $${walk.job.maxCostUsd}`
-        : `the next attempt would pass the cost cap of $${walk.job.maxCostUsd}`,
+        ? `max_cost_usd: no attempt fits the cost cap of $${walk.job.maxCostUsd}`
+        : `max_cost_usd: the next attempt would pass the cost cap of $${walk.job.maxCostUsd}`,
       {
         details: {
+          field: 'max_cost_usd',
           max_cost_usd: walk.job.maxCostUsd,
           ...(walk.lastError ? { last_error: walk.lastError.message } : {}),
         },

@@ -66,7 +66,10 @@ function escalated(): RouteResult {
 function costCapped(): RouteResult {
   return {
     ok: false,
-    error: new GatewayError('cost_cap_exceeded', 'no attempt fits the cost cap of $0.01'),
+    error: new GatewayError(
+      'cost_cap_exceeded',
+      'max_cost_usd: no attempt fits the cost cap of $0.01',
+    ),
     costUsd: 0,
     attempts: [attempt('heavy', 'o1-2024-12-17', { outcome: 'skipped_cost_cap', latencyMs: 0 })],
   };
