@@ -47,8 +47,28 @@ function getAjv(): Ajv2020 {
 
 /** Compiles a schema once; throws with Ajv's message when it is not valid. */
 export function compileSchema(name: string, schema: JsonSchema): CompiledContract {
-  return toContract(name, schema, getAjv().compile(schema));
+  return toContract(name, schema, probed(getAjv().compile(schema)));
 }
+
+/**
+ * A `$ref` that leads back to where it started without reaching into the
+ * value (`{"$ref": "#"}`, `{"anyOf": [{"$ref": "#"}]}`) compiles, then
+ * recurses for ever on any value. Validating a few plain values at compile
+ * time finds such a loop at the root, before a model is paid to answer;
+ * `validate` still catches one that only some values reach.
+ */
+function probed(compiled: ValidateFunction): ValidateFunction {
+  try {
+    for (const value of [null, {}, [], '', 0, true]) compiled(value);
+  } catch (error) {
+    if (error instanceof RangeError) throw new Error(SELF_REFERENCE);
+    throw error;
+  }
+  return compiled;
+}
+
+const SELF_REFERENCE =
+  'a $ref leads back to where it started without reaching into the value, so validation never ends';
 
 /**
  * Compiles a caller's inline schema in an Ajv instance of its own; throws
@@ -62,7 +82,7 @@ export function compileSchema(name: string, schema: JsonSchema): CompiledContrac
  * inline-cache miss, next to the compilation itself.
  */
 export function compileInlineSchema(name: string, schema: JsonSchema): InlineContract {
-  const compiled = newAjv().compile(schema);
+  const compiled = probed(newAjv().compile(schema));
   liveInlineContracts++;
   let released = false;
   return Object.assign({}, toContract(name, schema, compiled), {
@@ -90,7 +110,14 @@ function toContract(
     strict: isStrictCompatible(schema),
     hasConfidence: declaresConfidence(schema),
     validate(value) {
-      if (compiled(value)) return [];
+      try {
+        if (compiled(value)) return [];
+      } catch (error) {
+        // The probe at compile time finds a loop at the root; one only this
+        // value reaches fails the value, as any other invalid output does.
+        if (error instanceof RangeError) return [{ path: '', message: SELF_REFERENCE }];
+        throw error;
+      }
       return (compiled.errors ?? []).map(toIssue);
     },
   };

@@ -135,8 +135,87 @@ describe('ContractRegistry.inline and recursion', () => {
     const failure = rejection(() => new ContractRegistry().inline(loop, 'schema'));
     expect(failure.status).toBe(400);
     expect(failure.message).toBe(
-      'schema: is not a valid JSON Schema: its $refs refer to each other in a loop that never reaches a value',
+      'schema: is not a valid JSON Schema: it is too intricate to compile (its $refs may lead to each other without end)',
     );
+  });
+});
+
+describe('ContractRegistry.inline and self-reference', () => {
+  it('refuses a $ref back to the root that never reaches into the value, before any model runs', () => {
+    for (const schema of [
+      { $ref: '#' },
+      { allOf: [{ $ref: '#' }] },
+      { anyOf: [{ $ref: '#' }] },
+      { not: { $ref: '#' } },
+      { type: 'object', $ref: '#' },
+    ]) {
+      const failure = rejection(() => new ContractRegistry().inline(schema, 'schema'));
+      expect(failure.status, JSON.stringify(schema)).toBe(400);
+      expect(failure.message).toBe(
+        'schema: is not a valid JSON Schema: a $ref leads back to where it started without ' +
+          'reaching into the value, so validation never ends',
+      );
+    }
+  });
+
+  it('fails, not throws, a value that reaches a loop only some values reach', () => {
+    const schema = { type: 'object', properties: { a: { anyOf: [{ $ref: '#/properties/a' }] } } };
+    const contract = new ContractRegistry().inline(schema, 'schema');
+    expect(contract.validate({ b: 1 })).toEqual([]);
+    expect(contract.validate({ a: 1 })).toEqual([
+      {
+        path: '',
+        message:
+          'a $ref leads back to where it started without reaching into the value, so ' +
+          'validation never ends',
+      },
+    ]);
+  });
+});
+
+describe('ContractRegistry.inline and breadth', () => {
+  it('refuses a combinator with more than 100 branches, naming its path', () => {
+    const branches = Array.from({ length: 101 }, (_, i) => ({ const: i }));
+    const failure = rejection(() =>
+      new ContractRegistry().inline(
+        { type: 'object', properties: { a: { oneOf: branches } } },
+        'schema',
+      ),
+    );
+    expect(failure.message).toBe('schema.properties.a.oneOf: has 101 entries; at most 100');
+    expect(() =>
+      new ContractRegistry().inline({ oneOf: branches.slice(0, 100) }, 'schema'),
+    ).not.toThrow();
+  });
+
+  it('refuses more than 1,000 subschemas, naming the one that passes the limit', () => {
+    const properties = Object.fromEntries(
+      Array.from({ length: 1_000 }, (_, i) => [`p${i}`, { type: 'string' }]),
+    );
+    const failure = rejection(() =>
+      new ContractRegistry().inline({ type: 'object', properties }, 'schema'),
+    );
+    expect(failure.message).toBe('schema.properties.p999: takes the schema past 1,000 subschemas');
+  });
+
+  it('refuses more than 1,000 enum values across the schema, and more than 100,000 characters', () => {
+    const values = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag}${i}`);
+    const failure = rejection(() =>
+      new ContractRegistry().inline(
+        {
+          type: 'object',
+          properties: { a: { enum: values(600, 'a') }, b: { enum: values(401, 'b') } },
+        },
+        'schema',
+      ),
+    );
+    expect(failure.message).toBe(
+      "schema.properties.b.enum: brings the schema's enum values past 1,000",
+    );
+    const long = rejection(() =>
+      new ContractRegistry().inline({ description: 'x'.repeat(100_000) }, 'schema'),
+    );
+    expect(long.message).toBe('schema: is 100,018 characters of JSON; at most 100,000');
   });
 });
 

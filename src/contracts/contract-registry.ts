@@ -94,11 +94,11 @@ export class ContractRegistry {
     try {
       compiled = compileInlineSchema(`inline_${hash.slice(0, 12)}`, schema as JsonSchema);
     } catch (error) {
-      // `$ref`s that lead to each other without ever reaching a value send
-      // Ajv's compiler round for ever.
+      // Ajv's compiler recurses: `$ref`s that only lead to each other, or a
+      // schema too intricate for it, overflow its stack.
       const why =
         error instanceof RangeError
-          ? 'its $refs refer to each other in a loop that never reaches a value'
+          ? 'it is too intricate to compile (its $refs may lead to each other without end)'
           : (error as Error).message;
       throw invalidRequest(field, `is not a valid JSON Schema: ${why}`);
     }
