@@ -80,6 +80,13 @@ async function serve(args: string[]): Promise<number> {
     { source: loaded.source, skipped_providers: loaded.skippedProviders },
     'configuration loaded',
   );
+  if (loaded.skippedProviders.length > 0 && !config.demo) {
+    // Their tiers now serve with what is left, possibly only a fallback.
+    logger.warn(
+      { skipped_providers: loaded.skippedProviders },
+      'providers without an API key are left out, with their deployments',
+    );
+  }
   let gateway;
   try {
     gateway = await startGateway({ config, logger, ...(port !== undefined ? { port } : {}) });

@@ -11,7 +11,9 @@ server:
   body_limit_bytes: 1048576
 
 # Where upstream calls go. A provider whose api_key expands to an empty string
-# is left out, with its deployments; with none left, demo mode starts.
+# is left out, with its deployments. With none left, this configuration built
+# into switchyard starts demo mode; the same text in a file refuses to start
+# (write demo: true there to serve from the simulator).
 providers:
   openai:
     kind: openai

@@ -28,7 +28,12 @@ tiers:
 
 describe('loadConfig', () => {
   it('runs the embedded default in demo mode when no key is set', () => {
-    const { config, skippedProviders } = parse(DEFAULT_CONFIG_YAML);
+    const { config, skippedProviders } = parseConfig(DEFAULT_CONFIG_YAML, {
+      env: {},
+      baseDir: '/srv',
+      source: 'embedded default',
+      demoWhenKeyless: true,
+    });
     expect(config.demo).toBe(true);
     expect(skippedProviders).toEqual(['openai', 'anthropic']);
     expect(config.tiers.cheap?.map((d) => d.model)).toEqual([
@@ -41,6 +46,14 @@ describe('loadConfig', () => {
       extraction: 'mid',
       reasoning: 'heavy',
     });
+  });
+
+  it('refuses to start a configuration file without any key, rather than simulate', () => {
+    expect(errorOf(DEFAULT_CONFIG_YAML).message).toBe(
+      'providers: no provider has an API key (openai, anthropic: none set); set one, or ' +
+        '`demo: true` to serve every tier from the built-in simulator',
+    );
+    expect(parse(`${DEFAULT_CONFIG_YAML}\ndemo: true\n`).config.demo).toBe(true);
   });
 
   it('routes to the real OpenAI when only its key is set, leaving Anthropic out', () => {

@@ -69,6 +69,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     // The embedded default's data files go where the command runs, not into the package.
     dataDir: cwd,
     source: 'embedded default',
+    demoWhenKeyless: true,
   });
 }
 
@@ -88,6 +89,13 @@ export interface ParseConfigOptions {
    * contract).
    */
   checkPaths?: boolean;
+  /**
+   * What `demo: auto` does when no provider has a key: the embedded default
+   * starts the simulator (a first run with nothing set up); a configuration
+   * someone wrote refuses to start, since a key that failed to reach the
+   * process must not turn into simulated answers.
+   */
+  demoWhenKeyless?: boolean;
 }
 
 export function parseConfig(text: string, options: ParseConfigOptions): LoadedConfig {
@@ -244,8 +252,12 @@ function normalise(raw: RawConfig, options: ParseConfigOptions): LoadedConfig {
     keyed[tier] = list.filter((d) => !skipped.includes(d.provider));
   }
   const usable = Object.values(keyed).some((list) => list.length > 0);
-  if (!usable && demoSetting === false) {
-    throw new ConfigError('providers', 'no provider has an API key and demo mode is off');
+  if (!usable && (demoSetting === false || (demoSetting === 'auto' && !options.demoWhenKeyless))) {
+    throw new ConfigError(
+      'providers',
+      `no provider has an API key (${skipped.join(', ')}: none set); set one, or ` +
+        '`demo: true` to serve every tier from the built-in simulator',
+    );
   }
   const demo = demoSetting === true || (demoSetting === 'auto' && !usable);
   const retry = {
