@@ -12,6 +12,18 @@ const event = {
 };
 
 describe('compileSchema', () => {
+  it('keeps the first 50 issues of a value and counts the rest', () => {
+    const contract = compileSchema('many', {
+      type: 'array',
+      items: { type: 'string' },
+    });
+    const issues = contract.validate(Array.from({ length: 80 }, (_, i) => i));
+    expect(issues).toHaveLength(51);
+    expect(issues[0]).toEqual({ path: '/0', message: 'must be string' });
+    expect(issues[49]).toEqual({ path: '/49', message: 'must be string' });
+    expect(issues[50]).toEqual({ path: '', message: 'and 30 more' });
+  });
+
   it('accepts an RFC 3339 date-time with a timezone', () => {
     const contract = compileSchema('event', event);
     expect(contract.validate({ at: '2024-05-01T10:00:00Z', confidence: 0.5 })).toEqual([]);

@@ -118,10 +118,21 @@ function toContract(
         if (error instanceof RangeError) return [{ path: '', message: SELF_REFERENCE }];
         throw error;
       }
-      return (compiled.errors ?? []).map(toIssue);
+      const errors = compiled.errors ?? [];
+      const issues = errors.slice(0, MAX_ISSUES).map(toIssue);
+      if (errors.length > MAX_ISSUES) {
+        issues.push({ path: '', message: `and ${errors.length - MAX_ISSUES} more` });
+      }
+      return issues;
     },
   };
 }
+
+/**
+ * Issues kept of one validation: enough to show a model what to fix, and a
+ * bound on the 422 body and the re-ask prompt, which carry them all.
+ */
+export const MAX_ISSUES = 50;
 
 function toIssue(error: ErrorObject): ValidationIssue {
   const path =

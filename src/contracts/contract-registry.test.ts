@@ -188,6 +188,24 @@ describe('ContractRegistry.inline and breadth', () => {
     ).not.toThrow();
   });
 
+  it('refuses $defs that double at each step, which a few subschemas can hide', () => {
+    const chain = (levels: number) => {
+      const defs: Record<string, unknown> = { d0: { type: 'string' } };
+      for (let i = 1; i <= levels; i++) {
+        const previous = { $ref: `#/$defs/d${i - 1}` };
+        defs[`d${i}`] = { anyOf: [previous, previous] };
+      }
+      return { type: 'object', properties: { a: { $ref: `#/$defs/d${levels}` } }, $defs: defs };
+    };
+    const failure = rejection(() => new ContractRegistry().inline(chain(21), 'schema'));
+    expect(failure.message).toBe(
+      'schema: expands through its $refs to more than 10,000 subschemas',
+    );
+    // 2^10 leaves stay within the limit, and validate as they should.
+    const contract = new ContractRegistry().inline(chain(10), 'schema');
+    expect(contract.validate({ a: 'x' })).toEqual([]);
+  });
+
   it('refuses more than 1,000 subschemas, naming the one that passes the limit', () => {
     const properties = Object.fromEntries(
       Array.from({ length: 1_000 }, (_, i) => [`p${i}`, { type: 'string' }]),

@@ -18,6 +18,8 @@ export const MAX_SCHEMA_BRANCHES = 100;
 export const MAX_ENUM_VALUES = 1_000;
 /** Subschemas in all; Ajv compiles 1,000 in about 0.1 s on the event loop. */
 export const MAX_SUBSCHEMAS = 1_000;
+/** Subschemas one validation may visit, `$ref`s followed (see `expandedSubschemas`). */
+export const MAX_EXPANDED_SUBSCHEMAS = 10_000;
 
 const SCHEMA_KEYWORDS = [
   'items',
@@ -64,6 +66,90 @@ export function guardInlineSchema(schema: unknown, field: string): void {
     );
   }
   checkPatterns(schema, field, { enumValues: 0, subschemas: 0 });
+  if (expandedSubschemas(schema, MAX_EXPANDED_SUBSCHEMAS) > MAX_EXPANDED_SUBSCHEMAS) {
+    throw invalidRequest(
+      field,
+      `expands through its $refs to more than ${grouped(MAX_EXPANDED_SUBSCHEMAS)} subschemas`,
+    );
+  }
+}
+
+/** The subschemas directly under `schema`, each with its keyword path. */
+function subschemasOf(schema: Record<string, unknown>): Array<[string, unknown]> {
+  const found: Array<[string, unknown]> = [];
+  for (const keyword of SCHEMA_KEYWORDS) {
+    if (isRecord(schema[keyword])) found.push([keyword, schema[keyword]]);
+  }
+  for (const keyword of SCHEMA_LIST_KEYWORDS) {
+    const list = schema[keyword];
+    if (Array.isArray(list)) list.forEach((sub, i) => found.push([`${keyword}.${i}`, sub]));
+  }
+  for (const keyword of SCHEMA_MAP_KEYWORDS) {
+    const map = schema[keyword];
+    if (!isRecord(map)) continue;
+    for (const [key, sub] of Object.entries(map)) found.push([`${keyword}.${key}`, sub]);
+  }
+  return found;
+}
+
+/**
+ * How many subschemas validating one value may visit, each `$ref` counted as
+ * the schema it points to (local ones: `#`, `#/json/pointer`, `#anchor`),
+ * stopping past `limit`. A schema of 63 subschemas whose `$defs` each hold
+ * two `$ref`s to the one before makes Ajv visit two million and collect as
+ * many errors (1.5 GB for one request). A `$ref` back to a schema it is
+ * inside counts once: that recursion descends into the value, so the
+ * value's size bounds it.
+ */
+function expandedSubschemas(root: unknown, limit: number): number {
+  const anchors = new Map<string, unknown>();
+  collectAnchors(root, anchors);
+  const sizes = new Map<object, number>();
+  const open = new Set<object>();
+  const visit = (node: unknown): number => {
+    if (!isRecord(node)) return 0;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    if (open.has(node)) return 1;
+    open.add(node);
+    let total = 1;
+    // Definitions are visited only through the $refs that use them.
+    const targets = subschemasOf(node)
+      .filter(([suffix]) => !/^(\$defs|definitions)\./.test(suffix))
+      .map(([, sub]) => sub);
+    if (typeof node.$ref === 'string') targets.push(resolveLocalRef(root, node.$ref, anchors));
+    for (const target of targets) {
+      total += visit(target);
+      if (total > limit) break;
+    }
+    open.delete(node);
+    sizes.set(node, total);
+    return total;
+  };
+  return visit(root);
+}
+
+function collectAnchors(node: unknown, anchors: Map<string, unknown>): void {
+  if (!isRecord(node)) return;
+  if (typeof node.$anchor === 'string') anchors.set(node.$anchor, node);
+  for (const [, sub] of subschemasOf(node)) collectAnchors(sub, anchors);
+}
+
+function resolveLocalRef(root: unknown, ref: string, anchors: Map<string, unknown>): unknown {
+  if (ref === '#') return root;
+  if (!ref.startsWith('#/')) return ref.startsWith('#') ? anchors.get(ref.slice(1)) : undefined;
+  let node: unknown = root;
+  for (const raw of ref.slice(2).split('/')) {
+    let token: string;
+    try {
+      token = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    } catch {
+      return undefined;
+    }
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, token)) return undefined;
+    node = (node as Record<string, unknown>)[token];
+  }
+  return node;
 }
 
 interface Tally {
@@ -105,21 +191,7 @@ function checkPatterns(schema: unknown, path: string, tally: Tally): void {
         throw invalidRequest(`${path}.patternProperties`, `key ${JSON.stringify(key)}: ${risk}`);
     }
   }
-  for (const keyword of SCHEMA_KEYWORDS) {
-    checkPatterns(schema[keyword], `${path}.${keyword}`, tally);
-  }
-  for (const keyword of SCHEMA_LIST_KEYWORDS) {
-    const list = schema[keyword];
-    if (Array.isArray(list))
-      list.forEach((sub, i) => checkPatterns(sub, `${path}.${keyword}.${i}`, tally));
-  }
-  for (const keyword of SCHEMA_MAP_KEYWORDS) {
-    const map = schema[keyword];
-    if (!isRecord(map)) continue;
-    for (const [key, sub] of Object.entries(map)) {
-      checkPatterns(sub, `${path}.${keyword}.${key}`, tally);
-    }
-  }
+  for (const [suffix, sub] of subschemasOf(schema)) checkPatterns(sub, `${path}.${suffix}`, tally);
 }
 
 /** 100000 → "100,000", without Intl (whose data costs memory on first use). */
