@@ -186,6 +186,17 @@ describe('sampleSchema', () => {
     expect(depth).toBeLessThan(8);
   });
 
+  it('finishes on $refs that only lead back to the root', () => {
+    for (const schema of [
+      { anyOf: [{ $ref: '#' }] },
+      { anyOf: [{ $ref: '#' }, { $ref: '#' }] },
+      { allOf: [{ $ref: '#' }], oneOf: [{ $ref: '#' }] },
+    ]) {
+      // No finite instance is defined; any value will do, as long as one comes.
+      expect(() => sampleSchema(schema), JSON.stringify(schema)).not.toThrow();
+    }
+  });
+
   it('keeps a property named __proto__ as a plain property', () => {
     // JSON.parse makes __proto__ an own property, as a schema read from a file has it.
     const schema: unknown = JSON.parse(

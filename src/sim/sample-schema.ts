@@ -25,7 +25,12 @@ const MAX_SAMPLE_DEPTH = 64;
 
 /** Past this depth only required properties and `minItems` items are written. */
 const MAX_DEPTH = 6;
-/** `$ref` hops allowed while resolving one schema, against reference cycles. */
+/**
+ * `$ref`s resolved while flattening one schema, counted over the whole
+ * flattening (every branch of every `anyOf`), against reference cycles:
+ * counted per path, `{"anyOf": [{"$ref": "#"}]}` doubled the work at each
+ * hop and never finished.
+ */
 const MAX_REF_HOPS = 32;
 
 /**
@@ -54,7 +59,7 @@ export function sampleSchema(schema: unknown, options: SampleSchemaOptions = {})
  * properties (the missing_field fault).
  */
 export function flattenSchema(schema: unknown, root: unknown = schema): SchemaObject {
-  return flatten({ schema, root, hops: 0 });
+  return flatten({ schema, root, refs: { left: MAX_REF_HOPS } });
 }
 
 function sampleValue(schema: unknown, context: SampleContext, at: SamplePosition): unknown {
@@ -177,30 +182,33 @@ function pickType(schema: SchemaObject): string {
   return 'string';
 }
 
-function flatten(options: { schema: unknown; root: unknown; hops: number }): SchemaObject {
-  const { root } = options;
+function flatten(options: {
+  schema: unknown;
+  root: unknown;
+  refs: { left: number };
+}): SchemaObject {
+  const { root, refs } = options;
   if (!isRecord(options.schema)) return {};
   let schema: SchemaObject = options.schema;
-  let hops = options.hops;
 
-  while (typeof schema.$ref === 'string' && hops < MAX_REF_HOPS) {
+  while (typeof schema.$ref === 'string' && refs.left > 0) {
     const { $ref, ...siblings } = schema;
     const target = resolvePointer(root, $ref);
-    hops++;
+    refs.left--;
     schema = mergeSchemas(isRecord(target) ? target : {}, siblings);
   }
   if (Array.isArray(schema.allOf)) {
     const { allOf, ...rest } = schema;
     schema = allOf.reduce<SchemaObject>(
-      (merged, part) => mergeSchemas(merged, flatten({ schema: part, root, hops })),
-      flatten({ schema: rest, root, hops }),
+      (merged, part) => mergeSchemas(merged, flatten({ schema: part, root, refs })),
+      flatten({ schema: rest, root, refs }),
     );
   }
   const branches = schema.anyOf ?? schema.oneOf;
   if (Array.isArray(branches)) {
     const { anyOf: _anyOf, oneOf: _oneOf, ...rest } = schema;
-    const branch = pickBranch(branches.map((part) => flatten({ schema: part, root, hops })));
-    schema = flatten({ schema: mergeSchemas(rest, branch), root, hops });
+    const branch = pickBranch(branches.map((part) => flatten({ schema: part, root, refs })));
+    schema = flatten({ schema: mergeSchemas(rest, branch), root, refs });
   }
   return schema;
 }
