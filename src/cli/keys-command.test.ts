@@ -118,8 +118,16 @@ describe('switchyard keys on the configuration’s store', () => {
 
       const revoked = await run(['revoke', created.id, '--config', configPath, '--json']);
       expect(revoked.code).toBe(0);
-      expect((JSON.parse(revoked.stdout) as ApiKeyView).status).toBe('revoked');
+      const view = JSON.parse(revoked.stdout) as ApiKeyView;
+      expect(view.status).toBe('revoked');
       await expect(access.admit({ headers, job })).rejects.toMatchObject({ status: 401 });
+
+      const changed = await run(['update', created.id, '--owner', 'x', '--config', configPath]);
+      expect(changed.code).toBe(1);
+      expect(changed.stderr).toBe(
+        `switchyard keys: id: API key "${created.id}" was revoked at ${view.revoked_at} ` +
+          'and can no longer be changed\n',
+      );
     } finally {
       await access.close();
     }

@@ -320,7 +320,7 @@ function reportFailure(error: unknown, io: CommandIo): number {
       : error.message;
     return usageError(io, message);
   }
-  if (error instanceof GatewayError && error.type === 'not_found') {
+  if (error instanceof GatewayError && (error.type === 'not_found' || error.type === 'conflict')) {
     io.stderr.write(`switchyard keys: ${error.message}\n`);
     return 1;
   }
