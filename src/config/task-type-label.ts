@@ -13,10 +13,18 @@ export const MAX_TASK_TYPE_CHARS = 64;
 export function taskTypeProblem(value: string): string | undefined {
   if (value.length === 0) return 'must not be empty';
   if (value.length > MAX_TASK_TYPE_CHARS) return `is longer than ${MAX_TASK_TYPE_CHARS} characters`;
-  if (HIDDEN.test(value)) {
-    return 'must not contain control or invisible formatting characters';
-  }
-  return undefined;
+  return hiddenCharacterProblem(value);
+}
+
+/**
+ * A label's problem when it holds control or invisible formatting characters
+ * (see `taskTypeProblem`): also the rule for API key owners, which
+ * `switchyard keys list` prints to a terminal.
+ */
+export function hiddenCharacterProblem(value: string): string | undefined {
+  return HIDDEN.test(value)
+    ? 'must not contain control or invisible formatting characters'
+    : undefined;
 }
 
 /** `value` quoted for a message, with the characters `taskTypeProblem` refuses as `\uXXXX`. */

@@ -61,6 +61,15 @@ describe('parseKeyPatch', () => {
     expect(parseKeyPatch({})).toEqual({});
   });
 
+  it('refuses an owner with terminal escapes, line breaks or bidirectional overrides', () => {
+    for (const owner of ['evil\u001b[31mred', 'two\nlines', 'abc\u202edcba']) {
+      expect(() => parseKeyPatch({ owner }), JSON.stringify(owner)).toThrow(
+        'owner: must not contain control or invisible formatting characters',
+      );
+    }
+    expect(parseKeyPatch({ owner: 'équipe recherche' }).owner).toBe('équipe recherche');
+  });
+
   it('refuses an empty owner', () => {
     expect(() => parseKeyPatch({ owner: '  ' })).toThrow('owner: must be a non-empty string');
   });

@@ -1,3 +1,4 @@
+import { hiddenCharacterProblem } from '../config/task-type-label.js';
 import { invalidRequest } from '../errors/gateway-error.js';
 import type { ApiKeyPatch } from './api-key-record.js';
 
@@ -64,6 +65,8 @@ function parseOwner(value: unknown): string {
   if (value.length > MAX_OWNER_CHARS) {
     throw invalidRequest('owner', `must be at most ${MAX_OWNER_CHARS} characters`);
   }
+  const hidden = hiddenCharacterProblem(value);
+  if (hidden) throw invalidRequest('owner', hidden);
   return value.trim();
 }
 
