@@ -91,6 +91,10 @@ describe('loadConfig', () => {
       'not valid YAML: Nested mappings are not allowed in compact mappings at line 3, column 14',
     );
     expect(error.message).not.toContain('sk-live');
+    const alias = errorOf('providers:\n  openai:\n    api_key: *sk-live-0123456789\n');
+    expect(alias.message).toBe(
+      'not valid YAML: Unresolved alias (the anchor must be set before the alias)',
+    );
   });
 
   it('names an unknown setting', () => {
@@ -109,6 +113,13 @@ prices:
   it('requires a price for every deployed model', () => {
     const error = errorOf(MINIMAL.replace('o1-2024-12-17', 'mystery-1'));
     expect(error.path).toBe('tiers.heavy[0].model');
+  });
+
+  it('says a --config that names a directory cannot be read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-config-dir-'));
+    expect(() => loadConfig({ path: dir, env: {} })).toThrow(
+      `configuration file ${dir} cannot be read: is a directory`,
+    );
   });
 
   it('reads the explicit file, and fails for a missing one', () => {

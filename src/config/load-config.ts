@@ -55,7 +55,16 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     throw new ConfigError('', `configuration file ${candidate} does not exist`);
   }
   if (existsSync(candidate)) {
-    const text = readFileSync(candidate, 'utf8');
+    let text: string;
+    try {
+      text = readFileSync(candidate, 'utf8');
+    } catch (error) {
+      const reason =
+        (error as NodeJS.ErrnoException).code === 'EISDIR'
+          ? 'is a directory'
+          : (error as Error).message;
+      throw new ConfigError('', `configuration file ${candidate} cannot be read: ${reason}`);
+    }
     return parseConfig(text, {
       env,
       baseDir: dirname(candidate),
@@ -105,7 +114,11 @@ export function parseConfig(text: string, options: ParseConfigOptions): LoadedCo
   } catch (error) {
     // The parser's message ends with the offending line quoted, which may be
     // an inline `api_key`; its first line already says where.
-    const [first = ''] = (error as Error).message.split('\n');
+    // An unresolved alias is named after the `*`, and `api_key: *sk-…` is a
+    // typo that makes a key one: the name is left out.
+    const [first = ''] = (error as Error).message
+      .split('\n')
+      .map((line) => line.replace(/^(Unresolved alias[^:]*): .*$/, '$1'));
     const where =
       error instanceof YAMLParseError && !/ at line \d/.test(first)
         ? ` (line ${error.linePos?.[0]?.line})`
