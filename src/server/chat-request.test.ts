@@ -73,6 +73,40 @@ describe('stream and stream_options on a chat request', () => {
   });
 });
 
+describe('parameters SDKs send that change nothing here', () => {
+  it('accepts and ignores them', () => {
+    const parsed = parse({
+      ...base,
+      service_tier: 'auto',
+      prompt_cache_key: 'k1',
+      safety_identifier: 'user-123',
+      parallel_tool_calls: true,
+      logprobs: false,
+      tool_choice: 'none',
+      modalities: ['text'],
+    });
+    expect(parsed.job.messages).toEqual(base.messages);
+  });
+
+  it('refuses the values that ask for what the gateway lacks, naming the field', () => {
+    expect(messageOf({ ...base, logprobs: true })).toBe(
+      'logprobs: only false is supported (no log probabilities)',
+    );
+    expect(messageOf({ ...base, tool_choice: 'auto' })).toBe(
+      'tool_choice: tool calling is not supported by this gateway yet',
+    );
+    expect(messageOf({ ...base, modalities: ['text', 'audio'] })).toBe(
+      'modalities: only ["text"] is supported',
+    );
+    expect(messageOf({ ...base, audio: { voice: 'alloy' } })).toBe(
+      'audio: is not a supported parameter',
+    );
+    expect(messageOf(JSON.parse('{"model":"cheap","messages":[],"constructor":1}'))).toBe(
+      'constructor: is not a supported parameter',
+    );
+  });
+});
+
 describe('response_format json_schema on a chat request', () => {
   const schema = { type: 'object', properties: { n: { type: 'integer' } } };
   const format = (json_schema: Record<string, unknown>) => ({

@@ -18,6 +18,34 @@ const PASSTHROUGH = [
   'reasoning_effort',
 ] as const;
 
+/**
+ * Fields SDKs and frameworks send by default or habit that change nothing
+ * here: accepted and not forwarded (the gateway picks the service tier and
+ * the prompt cache; there are no tools to call in parallel).
+ */
+const IGNORED = new Set([
+  'service_tier',
+  'prompt_cache_key',
+  'safety_identifier',
+  'parallel_tool_calls',
+]);
+
+/** Accepted only with the value that asks for nothing this gateway lacks. */
+const ONLY_WHEN: Record<string, { ok: (value: unknown) => boolean; says: string }> = {
+  logprobs: {
+    ok: (value) => value === false,
+    says: 'only false is supported (no log probabilities)',
+  },
+  tool_choice: {
+    ok: (value) => value === 'none',
+    says: 'tool calling is not supported by this gateway yet',
+  },
+  modalities: {
+    ok: (value) => Array.isArray(value) && value.length === 1 && value[0] === 'text',
+    says: 'only ["text"] is supported',
+  },
+};
+
 /** Fields the gateway reads itself, or accepts and ignores on purpose. */
 const HANDLED = new Set([
   'model',
@@ -64,10 +92,17 @@ export function parseChatRequest(
     throw invalidRequest('model', 'is required: a tier name, a configured model, or auto');
   }
   for (const key of Object.keys(body)) {
-    if (key === 'tools' || key === 'tool_choice' || key === 'functions') {
+    const only = Object.hasOwn(ONLY_WHEN, key) ? ONLY_WHEN[key] : undefined;
+    if (only) {
+      if (!only.ok(body[key])) throw invalidRequest(key, only.says);
+      continue;
+    }
+    if (key === 'tools' || key === 'functions') {
       throw invalidRequest(key, 'tool calling is not supported by this gateway yet');
     }
-    if (!HANDLED.has(key)) throw invalidRequest(key, 'is not a supported parameter');
+    if (!HANDLED.has(key) && !IGNORED.has(key)) {
+      throw invalidRequest(key, 'is not a supported parameter');
+    }
   }
   const stream = parseStream(body);
   if (body.n !== undefined && body.n !== 1) throw invalidRequest('n', 'only n = 1 is supported');
