@@ -58,3 +58,45 @@ describe('postJson timeouts', () => {
     expect(Date.now() - startedMs).toBeLessThan(5_000);
   });
 });
+
+describe('postJson answer size', () => {
+  it('stops reading an answer past 16 MiB and fails it as retryable, and reads one below', async () => {
+    const mib = Buffer.alloc(2 ** 20, 'x');
+    let endless = true;
+    const server = createServer((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'content-type': 'application/json' });
+      if (!endless) return response.end('{"ok":true}');
+      // Writes a MiB at a time, for as long as anyone reads.
+      const more = () => {
+        while (!response.destroyed && response.write(mib));
+      };
+      response.on('drain', more);
+      more();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const dispatcher = new Agent();
+    open.push({ close: () => server.closeAllConnections() }, server, dispatcher);
+    const call = () =>
+      postJson({
+        dispatcher,
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+        headers: {},
+        body: {},
+        timeouts: { connectMs: 1_000, firstByteMs: 10_000, totalMs: 30_000 },
+        signal: new AbortController().signal,
+        now: Date.now,
+      });
+
+    expect(await call()).toMatchObject({
+      kind: 'failure',
+      reason: 'bad_response',
+      retryable: true,
+      status: 200,
+      message: 'upstream answer passed 16 MiB; not read further',
+    });
+    endless = false;
+    expect(await call()).toMatchObject({ status: 200, text: '{"ok":true}' });
+  });
+});

@@ -50,13 +50,22 @@ export async function postJson(options: PostJsonOptions): Promise<RawResponse | 
       signal: total.signal,
       headersTimeout: timeouts.firstByteMs,
     });
-    const text = await response.body.text();
-    return {
-      status: response.statusCode,
-      headers: flattenHeaders(response.headers),
-      text,
-      latencyMs: now() - started,
-    };
+    const headers = flattenHeaders(response.headers);
+    const text = await readCapped(response.body, MAX_UPSTREAM_ANSWER_BYTES);
+    if (text === undefined) {
+      // A server that answers without end would take the gateway's memory
+      // with it; another deployment may answer properly.
+      return {
+        kind: 'failure',
+        reason: 'bad_response',
+        retryable: true,
+        message: `upstream answer passed ${MAX_UPSTREAM_ANSWER_BYTES / 2 ** 20} MiB; not read further`,
+        status: response.statusCode,
+        headers,
+        latencyMs: now() - started,
+      };
+    }
+    return { status: response.statusCode, headers, text, latencyMs: now() - started };
   } catch (error) {
     return networkFailure({
       error,
@@ -67,6 +76,30 @@ export async function postJson(options: PostJsonOptions): Promise<RawResponse | 
   } finally {
     total.dispose();
   }
+}
+
+/**
+ * The most of an unstreamed answer read: a completion of 100,000 output
+ * tokens is well under 1 MiB, so 16 MiB is only ever a broken server.
+ */
+export const MAX_UPSTREAM_ANSWER_BYTES = 16 * 2 ** 20;
+
+/** The body as text, or undefined (and the rest discarded) past `limitBytes`. */
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  limitBytes: number,
+): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limitBytes) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function flattenHeaders(
