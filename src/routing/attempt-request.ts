@@ -45,7 +45,10 @@ export function attemptRequest(
 
 /**
  * What an answered attempt cost: from the provider's usage, or, when it
- * sent none, from our own token counts, and then marked estimated.
+ * sent none, from our own token counts, and then marked estimated. An
+ * estimate counts at most `maxTokens` of output, which is all a provider can
+ * bill: a longer text is a broken server's, and counting it (a 2 MB answer
+ * came to ten times the cost cap) would only inflate reports and budgets.
  */
 export function priceCompletion(
   config: GatewayConfig,
@@ -53,6 +56,7 @@ export function priceCompletion(
     deployment: DeploymentConfig;
     completion: Pick<Completion, 'text' | 'usage'>;
     estimatedTokens: number;
+    maxTokens: number;
   },
 ): { costUsd: number; costEstimated: boolean } {
   const price = config.prices.models[options.deployment.model]!;
@@ -65,7 +69,7 @@ export function priceCompletion(
     inputTokens: options.estimatedTokens,
     cachedInputTokens: 0,
     cacheWriteTokens: 0,
-    outputTokens: estimateTokens(options.completion.text),
+    outputTokens: Math.min(options.maxTokens, estimateTokens(options.completion.text)),
     reasoningTokens: 0,
   };
   return { costUsd: roundUsd(costOfUsage(estimate, price) + fixedUsd), costEstimated: true };

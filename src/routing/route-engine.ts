@@ -174,6 +174,7 @@ export class RouteEngine {
       deployment,
       completion,
       estimatedTokens: walk.estimatedTokens,
+      maxTokens: walk.job.maxTokens,
     });
     walk.spentUsd = roundUsd(walk.spentUsd + costUsd);
     const judgement: Judgement = walk.job.contract
@@ -316,6 +317,7 @@ export class RouteEngine {
       deployment,
       completion: interrupted,
       estimatedTokens: walk.estimatedTokens,
+      maxTokens: walk.job.maxTokens,
     });
     walk.spentUsd = roundUsd(walk.spentUsd + costUsd);
     walk.attempts.push(
