@@ -91,7 +91,10 @@ export class LatencyDowngradePolicy {
     const thresholdMs = this.#threshold(tier);
     const degraded = this.#degradedSince.has(tier);
     const enough = samples >= this.#config.minSamples;
-    if (!degraded && enough && p !== undefined && p > thresholdMs) {
+    // With no task type to move, or no cheaper tier to move it to, a slow
+    // tier changes nothing: it is shown in the status, not announced.
+    const actionable = this.#config.taskTypes.length > 0 && this.#tierOrder.indexOf(tier) > 0;
+    if (!degraded && actionable && enough && p !== undefined && p > thresholdMs) {
       this.#degradedSince.set(tier, nowMs);
       return [this.#change({ tier, nowMs, samples, p, thresholdMs, action: 'activated' })];
     }

@@ -94,6 +94,18 @@ describe('latency downgrade', () => {
     });
   });
 
+  it('announces nothing when no task type may move, or the slow tier is the cheapest', () => {
+    const { engine, changes } = engineWith({ config: { latency: { task_types: [] } } });
+    observeMid(engine, 300, 20);
+    expect(engine.adjustTier('extraction', 'mid')).toBe('mid');
+    expect(changes).toEqual([]);
+
+    const cheapest = engineWith({});
+    const cheap = attempt({ tier: 'cheap', latencyMs: 300 });
+    for (let i = 0; i < 20; i++) cheapest.engine.observe(facts([cheap]));
+    expect(cheapest.changes).toEqual([]);
+  });
+
   it('decides nothing below the minimum sample count', () => {
     const { engine, changes } = engineWith({});
     observeMid(engine, 300, 19);
