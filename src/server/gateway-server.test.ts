@@ -158,6 +158,11 @@ describe('bad input on /v1/route', () => {
     expect(health.headers.get('allow')).toBe('GET, HEAD');
   });
 
+  it('reads a body that starts with a UTF-8 byte order mark', async () => {
+    const response = await h.post('/v1/route', `\uFEFF${JSON.stringify(valid)}`);
+    expect(response.status).toBe(200);
+  });
+
   it('answers a compressed body with 415 naming content-encoding', async () => {
     const response = await fetch(`${h.gateway.url}/v1/route`, {
       method: 'POST',

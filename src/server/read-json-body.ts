@@ -32,7 +32,10 @@ export async function readJsonBody(
     if (size > options.limitBytes) throw tooLarge(options.limitBytes);
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  // A byte order mark is no part of the JSON; some Windows tools write one.
+  const text = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
   if (text.trim() === '') throw invalidRequest('body', 'is empty; send a JSON object');
   let parsed: unknown;
   try {
