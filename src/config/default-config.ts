@@ -13,7 +13,7 @@ server:
 # Where upstream calls go. A provider whose api_key expands to an empty string
 # is left out, with its deployments. With none left, this configuration built
 # into switchyard starts demo mode; the same text in a file refuses to start
-# (write demo: true there to serve from the simulator).
+# unless it says demo: auto (or demo: true, to always use the simulator).
 providers:
   openai:
     kind: openai

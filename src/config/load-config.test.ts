@@ -54,6 +54,9 @@ describe('loadConfig', () => {
         '`demo: true` to serve every tier from the built-in simulator',
     );
     expect(parse(`${DEFAULT_CONFIG_YAML}\ndemo: true\n`).config.demo).toBe(true);
+    expect(parse(`${DEFAULT_CONFIG_YAML}\ndemo: auto\n`).config.demo).toBe(true);
+    const keyed = parse(`${DEFAULT_CONFIG_YAML}\ndemo: auto\n`, { OPENAI_API_KEY: 'sk-x' });
+    expect(keyed.config.demo).toBe(false);
   });
 
   it('routes to the real OpenAI when only its key is set, leaving Anthropic out', () => {

@@ -99,10 +99,8 @@ export interface ParseConfigOptions {
    */
   checkPaths?: boolean;
   /**
-   * What `demo: auto` does when no provider has a key: the embedded default
-   * starts the simulator (a first run with nothing set up); a configuration
-   * someone wrote refuses to start, since a key that failed to reach the
-   * process must not turn into simulated answers.
+   * Whether `demo` left out means `auto` (the embedded default: a first run
+   * with nothing set up gets the simulator) rather than `false`.
    */
   demoWhenKeyless?: boolean;
 }
@@ -258,14 +256,17 @@ function normalise(raw: RawConfig, options: ParseConfigOptions): LoadedConfig {
     }
   }
 
-  const demoSetting = raw.demo ?? 'auto';
+  // Left out of a file, demo is false: a key that failed to reach the process
+  // must not turn into simulated answers. Only the embedded default (and a
+  // file that writes `demo: auto`) simulates when no key is set.
+  const demoSetting = raw.demo ?? (options.demoWhenKeyless ? 'auto' : false);
   // Outside demo mode, deployments of providers without a key are left out.
   const keyed: Record<string, DeploymentConfig[]> = Object.create(null);
   for (const [tier, list] of Object.entries(allTiers)) {
     keyed[tier] = list.filter((d) => !skipped.includes(d.provider));
   }
   const usable = Object.values(keyed).some((list) => list.length > 0);
-  if (!usable && (demoSetting === false || (demoSetting === 'auto' && !options.demoWhenKeyless))) {
+  if (!usable && demoSetting === false) {
     throw new ConfigError(
       'providers',
       `no provider has an API key (${skipped.join(', ')}: none set); set one, or ` +
