@@ -135,7 +135,7 @@ describe('ContractRegistry.inline and recursion', () => {
     const failure = rejection(() => new ContractRegistry().inline(loop, 'schema'));
     expect(failure.status).toBe(400);
     expect(failure.message).toBe(
-      'schema: is not a valid JSON Schema: it is too intricate to compile (its $refs may lead to each other without end)',
+      'schema.$defs.a: leads back to itself through $refs without reaching into the value, so validation never ends',
     );
   });
 });
@@ -152,14 +152,34 @@ describe('ContractRegistry.inline and self-reference', () => {
       const failure = rejection(() => new ContractRegistry().inline(schema, 'schema'));
       expect(failure.status, JSON.stringify(schema)).toBe(400);
       expect(failure.message).toBe(
-        'schema: is not a valid JSON Schema: a $ref leads back to where it started without ' +
-          'reaching into the value, so validation never ends',
+        'schema: leads back to itself through $refs without reaching into the value, ' +
+          'so validation never ends',
       );
     }
   });
 
+  it('refuses a loop that only a property reaches, naming where it starts', () => {
+    const schema = {
+      $defs: { a: { anyOf: [{ $ref: '#/$defs/b' }] }, b: { oneOf: [{ $ref: '#/$defs/a' }] } },
+      type: 'object',
+      properties: { x: { $ref: '#/$defs/a' } },
+    };
+    const failure = rejection(() => new ContractRegistry().inline(schema, 'schema'));
+    expect(failure.status).toBe(400);
+    expect(failure.message).toBe(
+      'schema.$defs.a: leads back to itself through $refs without reaching into the value, ' +
+        'so validation never ends',
+    );
+  });
+
   it('fails, not throws, a value that reaches a loop only some values reach', () => {
-    const schema = { type: 'object', properties: { a: { anyOf: [{ $ref: '#/properties/a' }] } } };
+    // An absolute $ref is not followed by the static check; Ajv resolves it.
+    const id = 'https://example.com/loop-by-id';
+    const schema = {
+      $id: id,
+      type: 'object',
+      properties: { a: { anyOf: [{ $ref: `${id}#/properties/a` }] } },
+    };
     const contract = new ContractRegistry().inline(schema, 'schema');
     expect(contract.validate({ b: 1 })).toEqual([]);
     expect(contract.validate({ a: 1 })).toEqual([

@@ -66,6 +66,13 @@ export function guardInlineSchema(schema: unknown, field: string): void {
     );
   }
   checkPatterns(schema, field, { enumValues: 0, subschemas: 0 });
+  const loop = refLoopPath(schema, field);
+  if (loop) {
+    throw invalidRequest(
+      loop,
+      'leads back to itself through $refs without reaching into the value, so validation never ends',
+    );
+  }
   if (expandedSubschemas(schema, MAX_EXPANDED_SUBSCHEMAS) > MAX_EXPANDED_SUBSCHEMAS) {
     throw invalidRequest(
       field,
@@ -127,6 +134,57 @@ function expandedSubschemas(root: unknown, limit: number): number {
     return total;
   };
   return visit(root);
+}
+
+/** Keywords whose subschemas apply to the same value, not to a part of it. */
+const IN_PLACE_LISTS = ['allOf', 'anyOf', 'oneOf'];
+const IN_PLACE_ONE = ['not', 'if', 'then', 'else'];
+
+/**
+ * The path of a subschema that reaches itself again through `$ref`s and
+ * in-place keywords only (`allOf`, `anyOf`, `oneOf`, `not`, `if`/`then`/
+ * `else`), never descending into a property or item: validating any value
+ * that reaches it recurses without end. Undefined when there is none.
+ */
+function refLoopPath(root: unknown, field: string): string | undefined {
+  const anchors = new Map<string, unknown>();
+  collectAnchors(root, anchors);
+  const paths = new Map<object, string>();
+  const index = (node: unknown, path: string): void => {
+    if (!isRecord(node) || paths.has(node)) return;
+    paths.set(node, path);
+    for (const [suffix, sub] of subschemasOf(node)) index(sub, `${path}.${suffix}`);
+  };
+  index(root, field);
+  const inPlace = (node: Record<string, unknown>): unknown[] => {
+    const next: unknown[] = [];
+    for (const keyword of IN_PLACE_LISTS) {
+      const list = node[keyword];
+      if (Array.isArray(list)) next.push(...list);
+    }
+    for (const keyword of IN_PLACE_ONE) next.push(node[keyword]);
+    if (typeof node.$ref === 'string') next.push(resolveLocalRef(root, node.$ref, anchors));
+    return next.filter(isRecord);
+  };
+  const done = new Set<object>();
+  const open = new Set<object>();
+  const visit = (node: Record<string, unknown>): Record<string, unknown> | undefined => {
+    if (open.has(node)) return node;
+    if (done.has(node)) return undefined;
+    open.add(node);
+    for (const next of inPlace(node)) {
+      const looped = visit(next as Record<string, unknown>);
+      if (looped) return looped;
+    }
+    open.delete(node);
+    done.add(node);
+    return undefined;
+  };
+  for (const node of paths.keys()) {
+    const looped = visit(node as Record<string, unknown>);
+    if (looped) return paths.get(looped);
+  }
+  return undefined;
 }
 
 function collectAnchors(node: unknown, anchors: Map<string, unknown>): void {
