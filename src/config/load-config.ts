@@ -1,11 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { DEFAULT_PRICES, DEFAULT_PRICES_AS_OF } from '../cost/default-prices.js';
 import { checkPrice, type ModelPrice } from '../cost/price-table.js';
-import { CONFIG_SCHEMA } from './config-schema.js';
+import { checkShape } from './check-shape.js';
 import { ConfigError } from './config-error.js';
 import { contractsDirOf } from './contracts-dir.js';
 import type { DeploymentConfig, GatewayConfig, ProviderConfig } from './config-types.js';
@@ -126,47 +125,6 @@ export function parseConfig(text: string, options: ParseConfigOptions): LoadedCo
   const expanded = expandEnv(raw, options.env);
   checkShape(expanded);
   return normalise(expanded as RawConfig, options);
-}
-
-let validateShape: ReturnType<Ajv['compile']> | undefined;
-
-function checkShape(raw: unknown): void {
-  // Coercion lets `port: ${PORT:-8080}` work: expansion always yields a string.
-  validateShape ??= new Ajv({ allErrors: false, strict: false, coerceTypes: true }).compile(
-    CONFIG_SCHEMA,
-  );
-  if (validateShape(raw)) return;
-  const error = validateShape.errors?.[0];
-  if (!error) throw new ConfigError('', 'invalid configuration');
-  throw new ConfigError(keyPath(error), describe(error));
-}
-
-/** `/tiers/cheap/0/provider` → `tiers.cheap[0].provider`. */
-export function keyPath(error: ErrorObject): string {
-  const segments = error.instancePath.split('/').slice(1).map(unescapePointer);
-  if (error.keyword === 'required') segments.push(String(error.params.missingProperty));
-  if (error.keyword === 'additionalProperties') {
-    segments.push(String(error.params.additionalProperty));
-  }
-  let path = '';
-  for (const segment of segments) {
-    if (/^\d+$/.test(segment)) path += `[${segment}]`;
-    else path += path ? `.${segment}` : segment;
-  }
-  return path || '(root)';
-}
-
-function unescapePointer(segment: string): string {
-  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
-}
-
-function describe(error: ErrorObject): string {
-  if (error.keyword === 'required') return 'is required';
-  if (error.keyword === 'additionalProperties') return 'is not a known setting';
-  if (error.keyword === 'enum') {
-    return `must be one of ${(error.params.allowedValues as unknown[]).join(', ')}`;
-  }
-  return error.message ?? 'is invalid';
 }
 
 interface RawDeployment {

@@ -1,6 +1,7 @@
 import { invalidRequest } from '../errors/gateway-error.js';
 import { patternRisk } from './pattern-risk.js';
 import { nestsDeeperThan } from '../util/json-depth.js';
+import { unescapePointerToken } from '../util/json-pointer.js';
 
 /** Deepest nesting of objects and arrays an inline schema may have. */
 export const MAX_INLINE_SCHEMA_DEPTH = 64;
@@ -200,7 +201,7 @@ function resolveLocalRef(root: unknown, ref: string, anchors: Map<string, unknow
   for (const raw of ref.slice(2).split('/')) {
     let token: string;
     try {
-      token = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+      token = unescapePointerToken(decodeURIComponent(raw));
     } catch {
       return undefined;
     }

@@ -1,3 +1,4 @@
+import { unescapePointerToken } from '../util/json-pointer.js';
 import {
   SAMPLE_LIMITS,
   numberKeyword,
@@ -229,7 +230,7 @@ function resolvePointer(root: unknown, ref: string): unknown {
   if (!pointer.startsWith('/')) return findAnchor(root, pointer, 0);
   let node: unknown = root;
   for (const raw of pointer.split('/').slice(1)) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const key = unescapePointerToken(raw);
     if (Array.isArray(node)) node = node[Number(key)];
     else if (isRecord(node)) node = node[key];
     else return undefined;
