@@ -11,7 +11,7 @@ import {
   type CompiledContract,
   type InlineContract,
 } from './compile-schema.js';
-import { guardInlineSchema } from './inline-schema-guard.js';
+import { guardInlineSchema, inlineSchemaText } from './inline-schema-guard.js';
 
 const CONTRACT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const INLINE_CACHE_SIZE = 256;
@@ -86,10 +86,10 @@ export class ContractRegistry {
     if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
       throw invalidRequest(field, 'must be a JSON Schema object');
     }
-    guardInlineSchema(schema, field);
-    const hash = createHash('sha256').update(JSON.stringify(schema)).digest('hex');
+    const hash = createHash('sha256').update(inlineSchemaText(schema, field)).digest('hex');
     const cached = this.#inline.get(hash);
     if (cached) return cached;
+    guardInlineSchema(schema, field);
     let compiled: InlineContract;
     try {
       compiled = compileInlineSchema(`inline_${hash.slice(0, 12)}`, schema as JsonSchema);

@@ -47,34 +47,46 @@ const SCHEMA_MAP_KEYWORDS = [
 ];
 
 /**
- * Checks a caller's inline schema before it is compiled: throws a 400 naming
- * `field` when it nests deeper than 64 levels (which would overflow the
- * compiler's stack) or is longer than 100,000 characters, and a 400 naming
- * the exact keyword path when a combinator has more than 100 branches, the
- * subschemas pass 1,000 or the enum values 1,000, or a `pattern` or `patternProperties` key could
- * backtrack for exponential time or is longer than 1,000 characters. Named
- * contracts are the operator's and are not checked.
+ * The first checks of a caller's inline schema, made on every request since
+ * they come before the cache: a 400 naming `field` when it nests deeper than
+ * 64 levels (which would overflow the compiler's stack) or is longer than
+ * 100,000 characters. Returns its JSON text, which keys the cache.
  */
-export function guardInlineSchema(schema: unknown, field: string): void {
+export function inlineSchemaText(schema: unknown, field: string): string {
   if (nestsDeeperThan(schema, MAX_INLINE_SCHEMA_DEPTH)) {
     throw invalidRequest(field, `nests deeper than ${MAX_INLINE_SCHEMA_DEPTH} levels`);
   }
-  const chars = JSON.stringify(schema).length;
-  if (chars > MAX_INLINE_SCHEMA_CHARS) {
+  const text = JSON.stringify(schema);
+  if (text.length > MAX_INLINE_SCHEMA_CHARS) {
     throw invalidRequest(
       field,
-      `is ${grouped(chars)} characters of JSON; at most ` + `${grouped(MAX_INLINE_SCHEMA_CHARS)}`,
+      `is ${grouped(text.length)} characters of JSON; at most ${grouped(MAX_INLINE_SCHEMA_CHARS)}`,
     );
   }
+  return text;
+}
+
+/**
+ * The rest, made once per distinct schema before it is compiled: a 400
+ * naming the exact keyword path when a combinator has more than 100
+ * branches, the subschemas pass 1,000 (10,000 with `$ref`s followed) or the
+ * enum values 1,000, a `$ref` loop never reaches into the value, or a
+ * `pattern` or `patternProperties` key could backtrack for exponential time
+ * or is longer than 1,000 characters. Named contracts are the operator's and
+ * are not checked.
+ */
+export function guardInlineSchema(schema: unknown, field: string): void {
   checkPatterns(schema, field, { enumValues: 0, subschemas: 0 });
-  const loop = refLoopPath(schema, field);
+  const anchors = new Map<string, unknown>();
+  collectAnchors(schema, anchors);
+  const loop = refLoopPath(schema, field, anchors);
   if (loop) {
     throw invalidRequest(
       loop,
       'leads back to itself through $refs without reaching into the value, so validation never ends',
     );
   }
-  if (expandedSubschemas(schema, MAX_EXPANDED_SUBSCHEMAS) > MAX_EXPANDED_SUBSCHEMAS) {
+  if (expandedSubschemas(schema, anchors, MAX_EXPANDED_SUBSCHEMAS) > MAX_EXPANDED_SUBSCHEMAS) {
     throw invalidRequest(
       field,
       `expands through its $refs to more than ${grouped(MAX_EXPANDED_SUBSCHEMAS)} subschemas`,
@@ -109,9 +121,7 @@ function subschemasOf(schema: Record<string, unknown>): Array<[string, unknown]>
  * inside counts once: that recursion descends into the value, so the
  * value's size bounds it.
  */
-function expandedSubschemas(root: unknown, limit: number): number {
-  const anchors = new Map<string, unknown>();
-  collectAnchors(root, anchors);
+function expandedSubschemas(root: unknown, anchors: Map<string, unknown>, limit: number): number {
   const sizes = new Map<object, number>();
   const open = new Set<object>();
   const visit = (node: unknown): number => {
@@ -147,9 +157,11 @@ const IN_PLACE_ONE = ['not', 'if', 'then', 'else'];
  * `else`), never descending into a property or item: validating any value
  * that reaches it recurses without end. Undefined when there is none.
  */
-function refLoopPath(root: unknown, field: string): string | undefined {
-  const anchors = new Map<string, unknown>();
-  collectAnchors(root, anchors);
+function refLoopPath(
+  root: unknown,
+  field: string,
+  anchors: Map<string, unknown>,
+): string | undefined {
   const paths = new Map<object, string>();
   const index = (node: unknown, path: string): void => {
     if (!isRecord(node) || paths.has(node)) return;
