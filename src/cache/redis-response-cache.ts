@@ -1,3 +1,4 @@
+import { OutageLog } from '../logging/outage-log.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger.js';
 import { isCachedResponse, type CachedResponse } from './cached-response.js';
@@ -26,13 +27,14 @@ export class RedisResponseCache implements ResponseCache {
   readonly #prefix: string;
   readonly #defaultTtlMs: number;
   readonly #logger: Logger;
-  #failing = false;
+  readonly #outage: OutageLog;
 
   constructor(options: RedisResponseCacheOptions) {
     this.#redis = options.redis;
     this.#prefix = options.keyPrefix ?? 'switchyard:cache:';
     this.#defaultTtlMs = options.defaultTtlMs ?? DEFAULT_CACHE_TTL_MS;
     this.#logger = options.logger;
+    this.#outage = new OutageLog(this.#logger, { recovered: 'response cache is reachable again' });
   }
 
   async get(key: string): Promise<CachedResponse | undefined> {
@@ -67,15 +69,15 @@ export class RedisResponseCache implements ResponseCache {
   }
 
   #onFailed(error: unknown, message: string): void {
-    if (this.#failing) return;
-    this.#failing = true;
-    this.#logger.warn({ err: error }, `${message} (logged once until Redis answers again)`);
+    this.#outage.failed(
+      'warn',
+      { err: error },
+      `${message} (logged once until Redis answers again)`,
+    );
   }
 
   #onOk(): void {
-    if (!this.#failing) return;
-    this.#failing = false;
-    this.#logger.info('response cache is reachable again');
+    this.#outage.ok();
   }
 }
 

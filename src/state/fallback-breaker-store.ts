@@ -1,3 +1,4 @@
+import { OutageLog } from '../logging/outage-log.js';
 import type { Logger } from '../logging/logger.js';
 import type { BreakerSnapshot } from '../resilience/breaker-snapshot.js';
 import {
@@ -41,12 +42,15 @@ export class FallbackBreakerStore implements BreakerStore {
   readonly #now: () => number;
   readonly #retryAfterMs: number;
   #sharedDownUntilMs = -Infinity;
-  #failing = false;
+  readonly #outage: OutageLog;
 
   constructor(options: FallbackBreakerStoreOptions) {
     this.#shared = options.shared;
     this.#local = options.local ?? new MemoryBreakerStore();
     this.#logger = options.logger;
+    this.#outage = new OutageLog(this.#logger, {
+      recovered: 'shared breaker store is back; breakers are shared again',
+    });
     this.#now = options.now ?? Date.now;
     this.#retryAfterMs = options.retryAfterMs ?? 5000;
   }
@@ -88,17 +92,13 @@ export class FallbackBreakerStore implements BreakerStore {
   }
 
   #onSharedOk(): void {
-    if (!this.#failing) return;
-    this.#failing = false;
-    this.#logger.info('shared breaker store is back; breakers are shared again');
+    this.#outage.ok();
   }
 
   #onSharedFailed(error: unknown): void {
     this.#sharedDownUntilMs = this.#now() + this.#retryAfterMs;
-    // One line per outage, not one per request.
-    if (this.#failing) return;
-    this.#failing = true;
-    this.#logger.error(
+    this.#outage.failed(
+      'error',
       { err: error, retry_after_ms: this.#retryAfterMs },
       'shared breaker store failed; breakers are local to this replica until it is back',
     );

@@ -1,3 +1,4 @@
+import { OutageLog } from '../logging/outage-log.js';
 import type { Logger } from '../logging/logger.js';
 import type { RateLimitSnapshot } from '../resilience/rate-limit-headers.js';
 import {
@@ -32,13 +33,16 @@ export class SharedRateLimitTracker extends RateLimitTracker {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #pending = new Set<Promise<unknown>>();
-  #failing = false;
+  readonly #outage: OutageLog;
 
   constructor(options: SharedRateLimitTrackerOptions) {
     const { store, logger, now, ...trackerOptions } = options;
     super(trackerOptions);
     this.#store = store;
     this.#logger = logger;
+    this.#outage = new OutageLog(this.#logger, {
+      recovered: 'shared rate-limit state is reachable again',
+    });
     this.#now = now;
   }
 
@@ -105,17 +109,16 @@ export class SharedRateLimitTracker extends RateLimitTracker {
     void tracked.finally(() => this.#pending.delete(tracked));
   }
 
-  // One line per outage of the store, not one per request while it lasts.
   #onStoreFailed(error: unknown, message: string): void {
-    if (this.#failing) return;
-    this.#failing = true;
-    this.#logger.warn({ err: error }, `${message}; carrying on with this replica's figures`);
+    this.#outage.failed(
+      'warn',
+      { err: error },
+      `${message}; carrying on with this replica's figures`,
+    );
   }
 
   #onStoreOk(): void {
-    if (!this.#failing) return;
-    this.#failing = false;
-    this.#logger.info('shared rate-limit state is reachable again');
+    this.#outage.ok();
   }
 }
 
