@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -107,6 +107,34 @@ describe('switchyard serve', () => {
     expect(bogus.code).toBe(2);
     expect(bogus.stderr).toContain("switchyard: Unknown option '--bogus'");
     expect((await run(['sim', '--help'])).code).toBe(0);
+  });
+
+  it('warns at start about a tier that missing keys left empty', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'switchyard-emptied-'));
+    const config = join(cwd, 'switchyard.yaml');
+    const text = readFileSync(join(ROOT, 'switchyard.example.yaml'), 'utf8')
+      .replace('contracts_dir: ./contracts', `contracts_dir: ${join(ROOT, 'contracts')}`)
+      .replace(
+        /mid:\n(\s+- \{ provider: )openai(.*)\n(\s+- \{ provider: anthropic.*)\n/,
+        'mid:\n$3\n',
+      );
+    writeFileSync(config, text);
+    child = spawn(process.execPath, [CLI, 'serve', '--config', config, '--port', '0'], {
+      cwd,
+      env: { ...cleanEnv(), OPENAI_API_KEY: 'sk-test-not-a-real-key-000' },
+    });
+    const lines = createInterface({ input: child.stdout! });
+    const warning = await new Promise<{ msg: string; emptied_tiers: string[] }>(
+      (resolve, reject) => {
+        lines.on('line', (line) => {
+          const entry = JSON.parse(line) as { msg: string; emptied_tiers?: string[] };
+          if (entry.emptied_tiers) resolve(entry as { msg: string; emptied_tiers: string[] });
+        });
+        child!.on('exit', (code) => reject(new Error(`exited with ${code}`)));
+      },
+    );
+    expect(warning.emptied_tiers).toEqual(['mid']);
+    expect(warning.msg).toContain('tier mid has none left');
   });
 
   it('serves a classification in demo mode with the embedded default', async () => {

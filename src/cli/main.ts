@@ -81,10 +81,15 @@ async function serve(args: string[]): Promise<number> {
     'configuration loaded',
   );
   if (loaded.skippedProviders.length > 0 && !config.demo) {
-    // Their tiers now serve with what is left, possibly only a fallback.
+    // Their tiers now serve with what is left; a tier left with nothing
+    // sends its task types up the ladder, to a dearer model.
+    const emptied = config.tierOrder.filter((tier) => (config.tiers[tier] ?? []).length === 0);
     logger.warn(
-      { skipped_providers: loaded.skippedProviders },
-      'providers without an API key are left out, with their deployments',
+      { skipped_providers: loaded.skippedProviders, emptied_tiers: emptied },
+      emptied.length > 0
+        ? `providers without an API key are left out, with their deployments; ` +
+            `tier ${emptied.join(', ')} has none left, so its requests go to the next tier that has`
+        : 'providers without an API key are left out, with their deployments',
     );
   }
   let gateway;
